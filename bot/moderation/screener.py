@@ -1,0 +1,100 @@
+"""Screener.screen(post) -> Verdict: the one entry point every caller uses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.moderation.decide import decide
+from bot.moderation.detectors import Detector
+from bot.moderation.normalise import NormalisedText
+from bot.moderation.policy import DEFAULT_POLICY, ScreeningPolicy
+from bot.moderation.redact import Redaction, Span
+from bot.moderation.taxonomy import Action, strongest
+from bot.moderation.types import Finding, Match, Post, Verdict
+
+log = logging.getLogger(__name__)
+
+
+class Screener:
+    """Runs every detector over one normalised copy of a message and decides.
+
+    A detector that fails is logged by name (never with the message) and the
+    verdict is at least `flag`, so a message that could not be fully screened
+    is looked at by a person instead of passing silently.
+    """
+
+    def __init__(
+        self,
+        policy: ScreeningPolicy = DEFAULT_POLICY,
+        detectors: Sequence[Detector] | None = None,
+    ) -> None:
+        from bot.moderation.registry import default_detectors
+
+        self.policy = policy
+        self.detectors: tuple[Detector, ...] = tuple(
+            default_detectors(policy) if detectors is None else detectors
+        )
+        self._allowed = tuple(term.casefold() for term in policy.allowed_terms)
+
+    def screen(self, post: Post | str) -> Verdict:
+        original = post.text if isinstance(post, Post) else post
+        text = NormalisedText(original)
+        matches, failed = self._run_detectors(text)
+        spans = [self._to_original(text, match) for match in matches]
+        kept = [
+            (match, span)
+            for match, span in zip(matches, spans, strict=True)
+            if match.category in self.policy.enabled and not self._is_allowed(original, span)
+        ]
+        redaction = Redaction(original, [span for _, span in kept])
+        findings = tuple(
+            sorted(
+                (
+                    Finding(
+                        category=match.category,
+                        rule=match.rule,
+                        start=span.start,
+                        end=span.end,
+                        confidence=round(match.confidence, 3),
+                        evidence=redaction.evidence(span.start, span.end),
+                        reason=match.reason,
+                    )
+                    for match, span in kept
+                ),
+                key=lambda finding: (finding.start, finding.end, finding.category),
+            )
+        )
+        action = decide(findings, self.policy)
+        if failed:
+            action = strongest([action, Action.FLAG])
+        categories = tuple(dict.fromkeys(finding.category for finding in findings))
+        return Verdict(
+            action=action,
+            findings=findings,
+            redacted_text=redaction.text,
+            categories=categories,
+            failed_detectors=tuple(failed),
+        )
+
+    def _run_detectors(self, text: NormalisedText) -> tuple[list[Match], list[str]]:
+        matches: list[Match] = []
+        failed: list[str] = []
+        for detector in self.detectors:
+            try:
+                matches.extend(detector.find(text))
+            except Exception as error:  # a detector bug must not stop screening
+                failed.append(detector.name)
+                log.error("detector %s failed: %s", detector.name, type(error).__name__)
+        return matches, failed
+
+    @staticmethod
+    def _to_original(text: NormalisedText, match: Match) -> Span:
+        start, end = text.to_original(match.start, match.end)
+        return Span(match.category, start, end)
+
+    def _is_allowed(self, original: str, span: Span) -> bool:
+        if not self._allowed:
+            return False
+        matched = original[span.start : span.end].casefold()
+        return any(term == matched for term in self._allowed)
