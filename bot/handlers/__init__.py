@@ -1,0 +1,1 @@
+"""Telegram adapters: PTB updates in, platform-neutral `Post`s out."""
