@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from bot.moderation.detectors import Detector
+from bot.moderation.detectors.hospital_number import HospitalNumberDetector
+from bot.moderation.detectors.nhs_number import NhsNumberDetector
+from bot.moderation.detectors.nino import NinoDetector
 from bot.moderation.policy import ScreeningPolicy
 
 
 def default_detectors(policy: ScreeningPolicy) -> list[Detector]:
-    return []
+    return [
+        NhsNumberDetector(),
+        NinoDetector(),
+        HospitalNumberDetector(policy.hospital_number_formats),
+    ]
