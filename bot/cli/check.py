@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.errors import CliError, ExitCode
+from bot.cli.policy import load_policy_or_fail
 from bot.moderation import Screener, Verdict
 
 
@@ -29,11 +30,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--input", type=Path, help="read JSON lines from this file instead of stdin"
     )
+    parser.add_argument(
+        "--policy", type=Path, help="screen under this policy file (default: the defaults)"
+    )
+    parser.add_argument(
+        "--chat", type=int, help="with --policy: screen under this group's settings (chat id)"
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    screener = Screener()
+    screener = build_screener(args.policy, args.chat)
     if args.jsonl or args.input:
         return _check_lines(screener, args.input)
     if args.text is None:
@@ -44,6 +51,15 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print(format_verdict(verdict))
     return int(ExitCode.OK)
+
+
+def build_screener(policy_path: Path | None, chat_id: int | None) -> Screener:
+    """A screener under the group's effective policy; the defaults without a policy file."""
+    if policy_path is None:
+        if chat_id is not None:
+            raise CliError("--chat needs --policy FILE", ExitCode.USAGE)
+        return Screener()
+    return Screener(policy=load_policy_or_fail(policy_path).screening_policy(chat_id))
 
 
 def verdict_to_json(verdict: Verdict, message_id: Any = None) -> dict[str, Any]:
