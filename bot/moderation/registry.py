@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.moderation.detectors import Detector
+from bot.moderation.detectors.address import AddressDetector
+from bot.moderation.detectors.clinical_detail import ClinicalDetailDetector
 from bot.moderation.detectors.hospital_number import HospitalNumberDetector
 from bot.moderation.detectors.nhs_number import NhsNumberDetector
 from bot.moderation.detectors.nino import NinoDetector
@@ -14,4 +16,6 @@ def default_detectors(policy: ScreeningPolicy) -> list[Detector]:
         NhsNumberDetector(),
         NinoDetector(),
         HospitalNumberDetector(policy.hospital_number_formats),
+        AddressDetector(),
+        ClinicalDetailDetector(),
     ]

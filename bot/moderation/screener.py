@@ -68,7 +68,7 @@ class Screener:
         action = decide(findings, self.policy)
         if failed:
             action = strongest([action, Action.FLAG])
-        categories = tuple(dict.fromkeys(finding.category for finding in findings))
+        categories = reported_categories(findings)
         return Verdict(
             action=action,
             findings=findings,
@@ -98,3 +98,20 @@ class Screener:
             return False
         matched = original[span.start : span.end].casefold()
         return any(term == matched for term in self._allowed)
+
+
+JIGSAW = "patient.clinical_detail"
+
+
+def reported_categories(findings: tuple[Finding, ...]) -> tuple[str, ...]:
+    """The verdict's categories, in order of first appearance.
+
+    Jigsaw identification is reported only when no direct identifier was
+    found: with a name or a number present, the combination adds nothing to
+    why the message was removed (its details are still redacted).
+    """
+    categories = dict.fromkeys(finding.category for finding in findings)
+    direct = any(name.startswith("patient.") and name != JIGSAW for name in categories)
+    if direct:
+        categories.pop(JIGSAW, None)
+    return tuple(categories)
