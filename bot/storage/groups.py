@@ -1,0 +1,128 @@
+"""Groups the bot is in (and its rights there) and the members it has seen post."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.columns import as_utc, utc_now
+from bot.storage.errors import NotFound
+from bot.storage.models import Group, Member
+
+
+async def upsert_group(
+    session: AsyncSession,
+    chat_id: int,
+    *,
+    title: str,
+    kind: str,
+    bot_status: str,
+    can_delete_messages: bool,
+    can_restrict_members: bool,
+    now: datetime | None = None,
+) -> Group:
+    """Record a group and the bot's current rights there (insert or update)."""
+    moment = as_utc(now) if now else utc_now()
+    changes = {
+        "title": title,
+        "kind": kind,
+        "bot_status": bot_status,
+        "can_delete_messages": can_delete_messages,
+        "can_restrict_members": can_restrict_members,
+        "updated_at": moment,
+    }
+    await _upsert(
+        session,
+        Group,
+        keys={"chat_id": chat_id},
+        values={**changes, "first_seen_at": moment},
+        on_conflict=changes,
+    )
+    return await get_group(session, chat_id)
+
+
+async def ensure_group(session: AsyncSession, chat_id: int) -> None:
+    """Make sure the group has a row, so an incident can always be recorded first."""
+    moment = utc_now()
+    await _upsert(
+        session,
+        Group,
+        keys={"chat_id": chat_id},
+        values={"title": "", "kind": "group", "first_seen_at": moment, "updated_at": moment},
+        on_conflict=None,
+    )
+
+
+async def get_group(session: AsyncSession, chat_id: int) -> Group:
+    group = await session.get(Group, chat_id, populate_existing=True)
+    if group is None:
+        raise NotFound("group", chat_id)
+    return group
+
+
+async def list_groups(session: AsyncSession) -> list[Group]:
+    return list((await session.scalars(select(Group).order_by(Group.title, Group.chat_id))).all())
+
+
+async def note_member(
+    session: AsyncSession,
+    chat_id: int,
+    user_id: int,
+    *,
+    display_name: str | None = None,
+    username: str | None = None,
+    is_admin: bool | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Record that `user_id` was seen in the group now (and their current names)."""
+    moment = as_utc(now) if now else utc_now()
+    await ensure_group(session, chat_id)
+    changes: dict[str, Any] = {"last_seen_at": moment}
+    if display_name is not None:
+        changes["display_name"] = display_name
+    if username is not None:
+        changes["username"] = username
+    if is_admin is not None:
+        changes["is_admin"] = is_admin
+    await _upsert(
+        session,
+        Member,
+        keys={"chat_id": chat_id, "user_id": user_id},
+        values={"is_admin": False, **changes, "first_seen_at": moment},
+        on_conflict=changes,
+    )
+
+
+async def get_member(session: AsyncSession, chat_id: int, user_id: int) -> Member:
+    member = await session.get(Member, (chat_id, user_id), populate_existing=True)
+    if member is None:
+        raise NotFound("member", f"{user_id} in group {chat_id}")
+    return member
+
+
+async def list_members(session: AsyncSession, chat_id: int) -> list[Member]:
+    query = select(Member).where(Member.chat_id == chat_id).order_by(Member.last_seen_at.desc())
+    return list((await session.scalars(query)).all())
+
+
+async def _upsert(
+    session: AsyncSession,
+    model: type[Group] | type[Member],
+    *,
+    keys: dict[str, Any],
+    values: dict[str, Any],
+    on_conflict: dict[str, Any] | None,
+) -> None:
+    """INSERT ... ON CONFLICT in one statement, so two handlers racing cannot collide."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**keys, **values)
+    if on_conflict:
+        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=on_conflict)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
+    await session.execute(statement)

@@ -1,0 +1,123 @@
+"""Posts held for an admin's approval, and strikes against posters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.audit import record_audit, require_actor, require_reason
+from bot.storage.columns import as_utc, utc_now
+from bot.storage.errors import NotFound, StorageError
+from bot.storage.incidents import get_incident
+from bot.storage.models import AuditAction, HeldPost, HoldStatus, Incident, Strike
+
+
+class AlreadyDecided(StorageError):  # noqa: N818
+    """The held post was already approved or rejected."""
+
+
+async def hold_post(
+    session: AsyncSession, incident_id: int, *, now: datetime | None = None
+) -> HeldPost:
+    """Mark the incident's post as held until an admin decides (keep its original quarantined)."""
+    await get_incident(session, incident_id)
+    held = await session.get(HeldPost, incident_id)
+    if held is None:
+        held = HeldPost(incident_id=incident_id, held_at=as_utc(now) if now else utc_now())
+        session.add(held)
+        await session.flush()
+    return held
+
+
+async def get_held_post(session: AsyncSession, incident_id: int) -> HeldPost:
+    held = await session.get(HeldPost, incident_id)
+    if held is None:
+        raise NotFound("held post", incident_id)
+    return held
+
+
+async def list_held_posts(
+    session: AsyncSession,
+    *,
+    chat_id: int | None = None,
+    status: HoldStatus | None = HoldStatus.PENDING,
+) -> list[HeldPost]:
+    """Held posts, oldest first (the longest waiting come first)."""
+    query = select(HeldPost)
+    if chat_id is not None:
+        query = query.join(Incident, Incident.id == HeldPost.incident_id).where(
+            Incident.chat_id == chat_id
+        )
+    if status is not None:
+        query = query.where(HeldPost.status == status.value)
+    query = query.order_by(HeldPost.held_at, HeldPost.incident_id)
+    return list((await session.scalars(query)).all())
+
+
+async def decide_held_post(
+    session: AsyncSession,
+    incident_id: int,
+    *,
+    approve: bool,
+    actor: str,
+    reason: str,
+    now: datetime | None = None,
+) -> HeldPost:
+    """Approve or reject a held post, once, with who and why in the audit trail."""
+    stated = require_reason(reason, what=f"deciding held post {incident_id}")
+    require_actor(actor)
+    held = await get_held_post(session, incident_id)
+    if held.status != HoldStatus.PENDING:
+        raise AlreadyDecided(f"held post {incident_id} was already {held.status}")
+    moment = as_utc(now) if now else utc_now()
+    held.status = (HoldStatus.APPROVED if approve else HoldStatus.REJECTED).value
+    held.decided_at = moment
+    held.decided_by = actor
+    await record_audit(
+        session,
+        actor=actor,
+        action=AuditAction.HOLD_DECIDED,
+        incident_id=incident_id,
+        reason=stated,
+        detail={"decision": held.status},
+        now=moment,
+    )
+    return held
+
+
+async def add_strike(
+    session: AsyncSession, incident_id: int, *, now: datetime | None = None
+) -> Strike:
+    """A strike against the incident's poster, in its group, for its first category."""
+    incident = await get_incident(session, incident_id)
+    if incident.poster_id is None:
+        raise ValueError(f"incident {incident_id} has no known poster to give a strike to")
+    categories = incident.category_names
+    strike = Strike(
+        chat_id=incident.chat_id,
+        poster_id=incident.poster_id,
+        incident_id=incident_id,
+        category=categories[0] if categories else "",
+        given_at=as_utc(now) if now else utc_now(),
+    )
+    session.add(strike)
+    await session.flush()
+    return strike
+
+
+async def count_strikes(
+    session: AsyncSession,
+    poster_id: int,
+    *,
+    chat_id: int | None = None,
+    since: datetime | None = None,
+) -> int:
+    """Strikes in force against the poster: in one group or all, optionally since a time."""
+    query = select(func.count()).where(Strike.poster_id == poster_id, Strike.revoked_at.is_(None))
+    if chat_id is not None:
+        query = query.where(Strike.chat_id == chat_id)
+    if since is not None:
+        query = query.where(Strike.given_at >= as_utc(since))
+    return int(await session.scalar(query) or 0)
