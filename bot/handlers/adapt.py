@@ -18,6 +18,7 @@ def post_from_message(message: Message, *, edited: bool = False) -> Post:
         author_name=author.full_name if author else None,
         sent_at=message.date,
         edited=edited or message.edit_date is not None,
+        revision=int(message.edit_date.timestamp()) if message.edit_date else 0,
         forwarded=message.forward_origin is not None,
         attachments=_attachments(message),
     )

@@ -30,6 +30,8 @@ class Post:
     author_name: str | None = None
     sent_at: datetime | None = None
     edited: bool = False
+    # Which version of the message this is: 0 as first sent, then e.g. its edit time.
+    revision: int = 0
     forwarded: bool = False
     attachments: tuple[Attachment, ...] = ()
 

@@ -47,6 +47,7 @@ async def record_incident(
         chat_id=post.chat_id,
         poster_id=post.author_id,
         message_id=post.message_id,
+        message_revision=post.revision,
         occurred_at=occurred_at,
         recorded_at=recorded_at,
         action=verdict.action.value,
@@ -75,6 +76,18 @@ async def record_incident(
     session.add(incident)
     await session.flush()
     return incident
+
+
+async def find_incident_for_message(
+    session: AsyncSession, chat_id: int, message_id: int, revision: int = 0
+) -> Incident | None:
+    """The incident already recorded for this version of a message, if any."""
+    query = select(Incident).where(
+        Incident.chat_id == chat_id,
+        Incident.message_id == message_id,
+        Incident.message_revision == revision,
+    )
+    return (await session.scalars(query)).first()
 
 
 async def get_incident(session: AsyncSession, incident_id: int) -> Incident:

@@ -127,6 +127,14 @@ class Incident(Base):
         Index("ix_incidents_status_occurred_at", "status", "occurred_at"),
         Index("ix_incidents_action_occurred_at", "action", "occurred_at"),
         Index("ix_incidents_chat_id_message_id", "chat_id", "message_id"),
+        # A message version is handled once, even when Telegram delivers it again.
+        Index(
+            "uq_incidents_message_revision",
+            "chat_id",
+            "message_id",
+            "message_revision",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -135,6 +143,7 @@ class Incident(Base):
     )
     poster_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime] = mapped_column(default=utc_now)
     action: Mapped[str] = mapped_column(String(16))

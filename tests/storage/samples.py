@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 from bot.moderation.taxonomy import Action
@@ -13,6 +14,7 @@ NHS_NUMBER = "943 476 5919"
 PATIENT_NAME = "Thornbury"
 ORIGINAL = f"NHS {NHS_NUMBER} for Margaret {PATIENT_NAME}, bed 4"
 REDACTED = "NHS [NHS number] for [name], bed 4"
+_message_ids = itertools.count(1)
 
 
 def moment(day: int, hour: int = 12) -> datetime:
@@ -23,14 +25,14 @@ def make_post(
     *,
     chat_id: int = CHAT_ID,
     poster_id: int | None = POSTER_ID,
-    message_id: int = 1,
+    message_id: int | None = None,
     sent_at: datetime | None = None,
     text: str = ORIGINAL,
 ) -> Post:
     return Post(
         text=text,
         chat_id=chat_id,
-        message_id=message_id,
+        message_id=next(_message_ids) if message_id is None else message_id,
         author_id=poster_id,
         sent_at=sent_at or moment(1),
     )

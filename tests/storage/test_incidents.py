@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from bot.moderation.taxonomy import Action
 from bot.storage.audit import list_audit
@@ -14,6 +15,7 @@ from bot.storage.groups import get_group
 from bot.storage.incidents import (
     IncidentFilter,
     count_incidents,
+    find_incident_for_message,
     get_incident,
     list_incidents,
     list_outcomes,
@@ -226,3 +228,17 @@ async def test_filters_refuse_naive_times(database) -> None:
     async with database.transaction() as session:
         with pytest.raises(ValueError, match="naive"):
             await list_incidents(session, IncidentFilter(since=moment(1).replace(tzinfo=None)))
+
+
+async def test_a_message_version_is_recorded_once(database) -> None:
+    post = make_post(message_id=7001)
+    async with database.transaction() as session:
+        first = await record_incident(session, post, make_verdict())
+    async with database.transaction() as session:
+        found = await find_incident_for_message(session, post.chat_id, 7001)
+        assert found is not None
+        assert found.id == first.id
+        assert await find_incident_for_message(session, post.chat_id, 7001, revision=5) is None
+    with pytest.raises(IntegrityError):
+        async with database.transaction() as session:
+            await record_incident(session, post, make_verdict())
