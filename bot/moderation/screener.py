@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import regex
+
 from bot.moderation.decide import decide
 from bot.moderation.detectors import Detector
 from bot.moderation.normalise import NormalisedText
 from bot.moderation.policy import DEFAULT_POLICY, ScreeningPolicy
 from bot.moderation.redact import Redaction, Span
-from bot.moderation.taxonomy import Action, strongest
+from bot.moderation.taxonomy import Action, is_personal_data, strongest
 from bot.moderation.types import Finding, Match, Post, Verdict
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,8 @@ class Screener:
             for match, span in zip(matches, spans, strict=True)
             if match.category in self.policy.enabled and not self._is_allowed(original, span)
         ]
-        redaction = Redaction(original, [span for _, span in kept])
+        kept_spans = [span for _, span in kept]
+        redaction = Redaction(original, kept_spans + repeated_personal_data(original, kept_spans))
         findings = tuple(
             sorted(
                 (
@@ -115,3 +118,36 @@ def reported_categories(findings: tuple[Finding, ...]) -> tuple[str, ...]:
     if direct:
         categories.pop(JIGSAW, None)
     return tuple(categories)
+
+
+_MIN_REPEAT_LENGTH = 5
+_MIN_REPEAT_DIGITS = 6
+_DIGIT_SEPARATOR = r"[\s.\-/]?"
+
+
+def repeated_personal_data(original: str, spans: Sequence[Span]) -> list[Span]:
+    """Other places the same personal data is written, so redaction misses no copy.
+
+    A detector may find an NHS number once and not where it is typed again
+    (glued to other text, say); the redacted text must hold neither copy.
+    """
+    repeats: list[Span] = []
+    for span in spans:
+        if not is_personal_data(span.category):
+            continue
+        found = original[span.start : span.end]
+        for pattern in _repeat_patterns(found):
+            for match in pattern.finditer(original):
+                if match.start() != span.start:
+                    repeats.append(Span(span.category, match.start(), match.end()))
+    return repeats
+
+
+def _repeat_patterns(found: str) -> list[regex.Pattern[str]]:
+    patterns: list[regex.Pattern[str]] = []
+    if len(found.strip()) >= _MIN_REPEAT_LENGTH:
+        patterns.append(regex.compile(regex.escape(found), regex.IGNORECASE))
+    digits = [char for char in found if char.isdecimal()]
+    if len(digits) >= _MIN_REPEAT_DIGITS:
+        patterns.append(regex.compile(_DIGIT_SEPARATOR.join(digits)))
+    return patterns
