@@ -333,6 +333,9 @@ class GroupPolicy:
             hospital_number_formats=tuple(
                 spec.to_format() for spec in self.settings.hospital_numbers
             ),
+            conduct_terms=types.MappingProxyType(
+                {name: tuple(terms) for name, terms in self.settings.conduct_terms.items()}
+            ),
         )
 
     @cached_property

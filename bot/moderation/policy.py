@@ -35,6 +35,10 @@ class ScreeningPolicy:
     # Terms that are never findings in this trust (a ward named after a person, say).
     allowed_terms: tuple[str, ...] = ()
     hospital_number_formats: tuple[HospitalNumberFormat, ...] = ()
+    # A trust's own words per conduct category, matched like the shipped rules.
+    conduct_terms: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def action_for(self, category: str) -> Action:
         return self.actions.get(category, DEFAULT_ACTIONS.get(category, Action.FLAG))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.codeofconduct import conduct_detectors
 from bot.moderation.detectors import Detector
 from bot.moderation.detectors.address import AddressDetector
 from bot.moderation.detectors.clinical_detail import ClinicalDetailDetector
@@ -24,4 +25,5 @@ def default_detectors(policy: ScreeningPolicy) -> list[Detector]:
         ContactDetector(),
         AddressDetector(),
         ClinicalDetailDetector(),
+        *conduct_detectors(extra_terms=policy.conduct_terms),
     ]
