@@ -27,6 +27,15 @@ class Settings(BaseSettings):
 
     telegram_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Where alerts go besides each admin's private chat, and where escalations go.
+    moderation_log_chat_id: int | None = None
+    senior_manager_chat_id: int | None = None
+    # People who may ask the bot for reports (/report) and receive the weekly digest.
+    manager_user_ids: list[int] = Field(default_factory=list)
+    # How long the short notice in the group stays before the bot deletes it.
+    group_notice_seconds: int = Field(default=120, ge=1, le=86400)
+    # Minutes after asking admins to delete a message by hand before escalating.
+    manual_delete_escalation_minutes: int = Field(default=30, ge=1, le=10080)
     database_url: str = "sqlite+aiosqlite:///staffguard.db"
     policy_file: Path | None = None
     quarantine_keys: list[SecretStr] = Field(default_factory=list)
@@ -51,6 +60,11 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value
+
+    @property
+    def telegram_file_base_url(self) -> str:
+        base = self.telegram_api_base_url.removesuffix("/bot")
+        return f"{base}/file/bot"
 
     @property
     def database_url_redacted(self) -> str:

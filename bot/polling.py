@@ -55,7 +55,9 @@ class ReliablePoller:
         backoff = 1.0
         while not stop.is_set():
             try:
-                updates = await self._fetch()
+                updates = await self._fetch_unless_stopped(stop)
+                if updates is None:
+                    return
             except InvalidToken:
                 raise
             except RetryAfter as error:
@@ -87,6 +89,18 @@ class ReliablePoller:
                 log.error(
                     "update %s could not be handled: %s", update.update_id, type(error).__name__
                 )
+
+    async def _fetch_unless_stopped(self, stop: asyncio.Event) -> tuple[Update, ...] | None:
+        """The next batch, or None when asked to stop first (the batch is not confirmed)."""
+        fetch = asyncio.ensure_future(self._fetch())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if fetch.done():
+            stopped.cancel()
+            return fetch.result()
+        fetch.cancel()
+        await asyncio.gather(fetch, return_exceptions=True)
+        return None
 
     async def _fetch(self) -> tuple[Update, ...]:
         return await self._bot.get_updates(

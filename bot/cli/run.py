@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
+import signal
 
+from bot.app import BotSetupError, run_until
 from bot.cli.errors import CliError, ExitCode
-from bot.config import SettingsError, load_settings
+from bot.codeofconduct.policy_file import PolicyFileError
+from bot.config import Settings, SettingsError, load_settings
+from bot.storage.errors import StorageError
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("run", help="start the Telegram bot")
+    parser = commands.add_parser("run", help="start the Telegram bot (long polling)")
     parser.set_defaults(handler=handle)
 
 
@@ -18,9 +25,23 @@ def handle(args: argparse.Namespace) -> int:
         settings = load_settings()
     except SettingsError as error:
         raise CliError(str(error), ExitCode.BAD_CONFIG) from None
-    print(
-        "StaffGuard's screening engine is ready, but the Telegram bot is not built yet "
-        '(see issue 5). Try `staffguard check "some text"` meanwhile.'
-    )
-    print(f"database: {settings.database_url_redacted}")
+    logging.getLogger().setLevel(settings.log_level)
+    try:
+        asyncio.run(_run(settings))
+    except BotSetupError as error:
+        raise CliError(str(error), ExitCode.BAD_CONFIG) from None
+    except PolicyFileError as error:
+        problems = "\n".join(str(problem) for problem in error.problems)
+        raise CliError(f"the policy file has problems:\n{problems}", ExitCode.BAD_CONFIG) from None
+    except StorageError as error:
+        raise CliError(str(error), ExitCode.UNAVAILABLE) from None
     return int(ExitCode.OK)
+
+
+async def _run(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    await run_until(settings, stop)

@@ -60,6 +60,12 @@ _EXTRA_PARAMS: dict[str, frozenset[str]] = {
     "admin.escalation": _ALERT_PARAMS | {"strike_count", "window_days"},
     "strike.reminder": frozenset({"strike_count", "window_days"}),
     "strike.muted": frozenset({"mute_hours"}),
+    "notice.group": frozenset({"poster_name", "action_taken"}),
+    "admin.approval": frozenset({"poster_name", "categories", "redacted_text", "incident_id"}),
+    "admin.delete_by_hand": frozenset({"categories", "reason", "incident_id"}),
+    "admin.released": frozenset({"poster_name", "admin_name"}),
+    "admin.decided": frozenset({"admin_name", "decision", "incident_id"}),
+    "notice.declined": frozenset({"categories"}),
 }
 
 # How an admin alert words what happened to the message.

@@ -126,3 +126,13 @@ async def _upsert(
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
     await session.execute(statement)
+
+
+async def name_group(session: AsyncSession, chat_id: int, title: str) -> None:
+    """Keep the group's current title (it is how alerts and reports name the group)."""
+    await ensure_group(session, chat_id)
+    group = await get_group(session, chat_id)
+    if title and group.title != title:
+        group.title = title
+        group.updated_at = utc_now()
+        await session.flush()

@@ -112,5 +112,6 @@ class TestServer:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.world.close()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -111,6 +111,7 @@ class World:
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._new_update = asyncio.Event()
+        self._closing = False
         self._callback_ids = itertools.count(1)
         self.answered_callbacks: dict[str, dict[str, Any]] = {}
 
@@ -308,13 +309,18 @@ class World:
 
     async def updates(self, offset: int, limit: int, timeout: float) -> list[dict[str, Any]]:
         self._updates = [update for update in self._updates if update["update_id"] >= offset]
-        if not self._updates and timeout > 0:
+        if not self._updates and timeout > 0 and not self._closing:
             self._new_update.clear()
             try:
                 await asyncio.wait_for(self._new_update.wait(), timeout)
             except TimeoutError:
                 return []
         return self._updates[:limit]
+
+    def close(self) -> None:
+        """Answer any waiting long poll at once (the server is shutting down)."""
+        self._closing = True
+        self._new_update.set()
 
     def check_faults(self, method: str) -> None:
         for fault in self.faults:

@@ -1,0 +1,128 @@
+"""The running bot: settings, policy, database and Telegram wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.codeofconduct.policy_file import load_policy
+from bot.config import Settings
+from bot.enforcement.enforcer import Enforcer
+from bot.enforcement.gateway import TelegramGateway
+from bot.enforcement.review import Reviewer
+from bot.enforcement.services import Services
+from bot.handlers import buttons, commands, messages
+from bot.handlers.context import ENFORCER, REVIEWER, SERVICES
+from bot.polling import ReliablePoller
+from bot.storage.migrate import open_database
+from bot.storage.quarantine import Quarantine
+
+log = logging.getLogger(__name__)
+
+TOKEN_HELP = (
+    "create a bot with @BotFather in Telegram (/newbot), then put its token in "
+    "STAFFGUARD_TELEGRAM_TOKEN (in the environment or .env)"
+)
+SCREENING = -1  # handler group that sees every group message before any command
+
+
+class BotSetupError(Exception):
+    """The bot cannot start; the message says what to do about it."""
+
+
+@dataclass
+class RunningBot:
+    application: Application  # type: ignore[type-arg]
+    services: Services
+
+
+async def start_bot(settings: Settings) -> RunningBot:
+    """Everything checked and connected; raises `BotSetupError` with a clear message."""
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
+        raise BotSetupError(f"no Telegram token: {TOKEN_HELP}")
+    policy = load_policy(settings.policy_file)
+    database = await open_database(settings)
+    application = (
+        Application.builder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        .updater(None)
+        .build()
+    )
+    try:
+        await application.initialize()
+    except InvalidToken:
+        await database.dispose()
+        raise BotSetupError(f"Telegram refused the token: {TOKEN_HELP}") from None
+    except NetworkError as error:
+        await database.dispose()
+        raise BotSetupError(
+            f"cannot reach the Bot API at {settings.telegram_api_base_url} ({error.message})"
+        ) from None
+    quarantine = Quarantine.from_settings(settings)
+    services = Services(
+        settings=settings,
+        database=database,
+        quarantine=quarantine,
+        policy=policy,
+        gateway=TelegramGateway(application.bot),
+        bot_username=application.bot.username,
+    )
+    _register(application, services)
+    await application.start()
+    log.info("StaffGuard is running as @%s", application.bot.username)
+    log.info("database: %s", database.url_redacted)
+    log.info("%s", quarantine.describe())
+    return RunningBot(application, services)
+
+
+async def stop_bot(bot: RunningBot) -> None:
+    await bot.application.stop()
+    await bot.application.shutdown()
+    await bot.services.close()
+
+
+async def run_until(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the bot with reliable long polling until `stop` is set."""
+    bot = await start_bot(settings)
+    try:
+        poller = ReliablePoller(bot.application.bot, bot.application.process_update)
+        await poller.run(stop)
+    finally:
+        await stop_bot(bot)
+
+
+def _register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    application.bot_data[SERVICES] = services
+    application.bot_data[ENFORCER] = Enforcer(services)
+    application.bot_data[REVIEWER] = Reviewer(services)
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.UpdateType.MESSAGES, messages.screen_group_message
+        ),
+        group=SCREENING,
+    )
+    application.add_handler(CommandHandler("start", commands.start))
+    application.add_handler(CommandHandler("help", commands.help_command))
+    application.add_handler(CommandHandler("rules", commands.rules))
+    application.add_handler(CallbackQueryHandler(buttons.review_button, pattern=r"^sg:"))
+    application.add_error_handler(_log_error)
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # The type only: an exception's message could quote what someone wrote.
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed: %s", update_id, type(context.error).__name__)

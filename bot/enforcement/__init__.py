@@ -1,0 +1,1 @@
+"""What the bot does about a breach: record it first, then delete, tell, alert, escalate."""

@@ -1,0 +1,378 @@
+"""From a verdict to what happens in Telegram, with every step recorded.
+
+The incident (and, for removals, the encrypted original) is written before any
+Telegram call; each step's outcome is written after it. A message that is
+delivered again (a restart before the update was confirmed) finds its
+incident and runs only the steps that have no outcome yet, so nothing is lost
+and nothing is done twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.codeofconduct.policy_file import GroupPolicy
+from bot.codeofconduct.texts import Evidence, Texts, evidence_from_verdict
+from bot.enforcement import buttons
+from bot.enforcement.gateway import Attempt
+from bot.enforcement.services import Services
+from bot.enforcement.strikes import StrikeStep, steps_for
+from bot.moderation.taxonomy import Action, is_personal_data
+from bot.moderation.types import Post, Verdict
+from bot.storage.columns import utc_now
+from bot.storage.groups import name_group, note_member
+from bot.storage.incidents import (
+    IncidentFilter,
+    count_incidents,
+    find_incident_for_message,
+    list_outcomes,
+    record_incident,
+    record_outcome,
+)
+from bot.storage.models import ActionKind, Outcome
+from bot.storage.moderation import add_strike, count_strikes, hold_post
+from bot.storage.quarantine import store_original
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One incident being enforced, and what its steps need to know."""
+
+    incident_id: int
+    post: Post
+    verdict: Verdict
+    group_title: str
+    group: GroupPolicy
+    strikes: int  # strikes in force against the poster in this group, this one included
+
+    @property
+    def chat_id(self) -> int:
+        assert self.post.chat_id is not None
+        return self.post.chat_id
+
+    @property
+    def texts(self) -> Texts:
+        return self.group.texts
+
+    @property
+    def poster_name(self) -> str:
+        return self.post.author_name or "a member"
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        return evidence_from_verdict(self.verdict)
+
+    @property
+    def main_category(self) -> str:
+        """The category that decided the action (patient data first)."""
+        personal = [c for c in self.verdict.categories if is_personal_data(c)]
+        return (personal or list(self.verdict.categories) or ["patient.name"])[0]
+
+
+Step = Callable[[Case], Awaitable[tuple[Outcome, str]]]
+
+
+class Enforcer:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._plans: dict[Action, tuple[tuple[ActionKind, Step], ...]] = {
+            Action.REMOVE: (
+                (ActionKind.DELETE_MESSAGE, self._delete),
+                (ActionKind.NOTIFY_POSTER, self._notify_poster),
+                (ActionKind.ALERT_ADMINS, self._alert_admins),
+                (ActionKind.RESTRICT_POSTER, self._apply_strikes),
+                (ActionKind.ESCALATE, self._escalate_repeat_poster),
+            ),
+            Action.HOLD: (
+                (ActionKind.DELETE_MESSAGE, self._delete),
+                (ActionKind.HOLD_POST, self._ask_for_approval),
+                (ActionKind.NOTIFY_POSTER, self._notify_poster),
+            ),
+            Action.SIGNPOST: ((ActionKind.NOTIFY_POSTER, self._signpost),),
+            Action.FLAG: ((ActionKind.ALERT_ADMINS, self._alert_admins),),
+        }
+
+    async def enforce(self, post: Post, verdict: Verdict, group_title: str) -> int | None:
+        """Handle a screened post; returns the incident id, or None when it was allowed."""
+        if verdict.action is Action.ALLOW or post.chat_id is None or post.message_id is None:
+            return None
+        case, done = await self._record(post, verdict, group_title)
+        for kind, step in self._plans[verdict.action]:
+            if kind in done:
+                continue
+            outcome, detail = await step(case)
+            await self._record_outcome(case.incident_id, kind, outcome, detail)
+        return case.incident_id
+
+    async def _record(
+        self, post: Post, verdict: Verdict, group_title: str
+    ) -> tuple[Case, set[ActionKind]]:
+        assert post.chat_id is not None
+        assert post.message_id is not None
+        group = self.services.group(post.chat_id)
+        window = timedelta(days=group.settings.strikes.window_days)
+        async with self.services.database.transaction() as session:
+            incident = await find_incident_for_message(
+                session, post.chat_id, post.message_id, post.revision
+            )
+            if incident is None:
+                await name_group(session, post.chat_id, group_title)
+                if post.author_id is not None:
+                    await note_member(
+                        session, post.chat_id, post.author_id, display_name=post.author_name
+                    )
+                incident = await record_incident(session, post, verdict)
+                if verdict.action in (Action.REMOVE, Action.HOLD):
+                    await store_original(session, self.services.quarantine, incident.id, post.text)
+                if verdict.action is Action.HOLD:
+                    await hold_post(session, incident.id)
+                if verdict.action is Action.REMOVE and post.author_id is not None:
+                    await add_strike(session, incident.id)
+                done: set[ActionKind] = set()
+            else:
+                outcomes = await list_outcomes(session, incident.id)
+                done = {ActionKind(outcome.kind) for outcome in outcomes}
+            strikes = 0
+            if post.author_id is not None:
+                strikes = await count_strikes(
+                    session, post.author_id, chat_id=post.chat_id, since=utc_now() - window
+                )
+        case = Case(incident.id, post, verdict, group_title, group, strikes)
+        return case, done
+
+    async def _record_outcome(
+        self, incident_id: int, kind: ActionKind, outcome: Outcome, detail: str
+    ) -> None:
+        async with self.services.database.transaction() as session:
+            await record_outcome(session, incident_id, kind, outcome, detail)
+
+    # --- the steps --------------------------------------------------------------
+
+    async def _delete(self, case: Case) -> tuple[Outcome, str]:
+        assert case.post.message_id is not None
+        attempt = await self.services.gateway.delete(case.chat_id, case.post.message_id)
+        if attempt.ok:
+            return Outcome.DONE, ""
+        asked = await self._ask_admins_to_delete(case, attempt)
+        await self._record_outcome(
+            case.incident_id,
+            ActionKind.ASK_ADMINS_TO_DELETE,
+            Outcome.DONE if asked.ok else Outcome.FAILED,
+            asked.detail,
+        )
+        if asked.ok:
+            self._escalate_later_unless_deleted(case)
+        return Outcome.FAILED, attempt.detail
+
+    async def _ask_admins_to_delete(self, case: Case, failure: Attempt) -> Attempt:
+        text = case.texts.render(
+            "admin.delete_by_hand",
+            group_title=case.group_title,
+            categories=", ".join(case.verdict.categories),
+            reason=failure.detail,
+            incident_id=case.incident_id,
+        )
+        return await self.services.gateway.send(
+            case.chat_id,
+            text,
+            reply_to=case.post.message_id,
+            buttons=buttons.manual_delete(case.incident_id),
+        )
+
+    def _escalate_later_unless_deleted(self, case: Case) -> None:
+        delay = self.services.settings.manual_delete_escalation_minutes * 60
+        self.services.spawn(self._escalate_if_not_deleted(case, delay))
+
+    async def _escalate_if_not_deleted(self, case: Case, delay: float) -> None:
+        await asyncio.sleep(delay)
+        async with self.services.database.transaction() as session:
+            outcomes = await list_outcomes(session, case.incident_id)
+        if any(outcome.kind == ActionKind.ESCALATE for outcome in outcomes):
+            return
+        outcome, detail = await self._send_escalation(case, "still in the group")
+        await self._record_outcome(case.incident_id, ActionKind.ESCALATE, outcome, detail)
+
+    async def _notify_poster(self, case: Case) -> tuple[Outcome, str]:
+        if case.post.author_id is None:
+            return Outcome.SKIPPED, "the poster is not known"
+        text = case.texts.category_notice(
+            case.main_category, case.verdict.action, case.group_title, case.evidence
+        )
+        reminder = self._strike_reminder(case)
+        if reminder:
+            text = f"{text}\n\n{reminder}"
+        private = await self.services.gateway.send(case.post.author_id, text)
+        if private.ok:
+            return Outcome.DONE, "sent privately"
+        if not private.unreachable:
+            return Outcome.FAILED, private.detail
+        notice = await self._group_notice(case)
+        if notice.ok:
+            return Outcome.DONE, "short notice in the group (the poster has not started the bot)"
+        return Outcome.FAILED, notice.detail
+
+    def _strike_reminder(self, case: Case) -> str:
+        thresholds = case.group.settings.strikes
+        if thresholds.reminder is not None and case.strikes == thresholds.reminder:
+            return case.texts.render(
+                "strike.reminder",
+                group_title=case.group_title,
+                strike_count=case.strikes,
+                window_days=thresholds.window_days,
+            )
+        return ""
+
+    async def _group_notice(self, case: Case) -> Attempt:
+        text = case.texts.render(
+            "notice.group",
+            group_title=case.group_title,
+            poster_name=case.poster_name,
+            action_taken=case.verdict.action.value,
+        )
+        attempt = await self.services.gateway.send(
+            case.chat_id,
+            text,
+            buttons=buttons.guidance_link(self.services.bot_username, case.incident_id),
+        )
+        if attempt.ok and attempt.message_id is not None:
+            self.services.spawn(self._delete_later(case.chat_id, attempt.message_id))
+        return attempt
+
+    async def _delete_later(self, chat_id: int, message_id: int) -> None:
+        await asyncio.sleep(self.services.settings.group_notice_seconds)
+        await self.services.gateway.delete(chat_id, message_id)
+
+    async def _alert_admins(self, case: Case) -> tuple[Outcome, str]:
+        text = case.texts.admin_alert(
+            group_title=case.group_title,
+            poster_name=case.poster_name,
+            categories=case.verdict.categories,
+            rules=[finding.rule for finding in case.verdict.findings],
+            redacted_text=case.verdict.redacted_text,
+            incident_id=case.incident_id,
+            action=case.verdict.action,
+        )
+        if case.verdict.action is Action.FLAG:
+            markup = buttons.flag_review(case.incident_id)
+        else:
+            markup = buttons.removal_review(case.incident_id)
+        return await self._tell_admins(case.chat_id, text, markup)
+
+    async def _tell_admins(
+        self, chat_id: int, text: str, markup: buttons.InlineKeyboardMarkup
+    ) -> tuple[Outcome, str]:
+        """Each admin who started the bot privately, and the moderation-log chat."""
+        admins = await self.services.gateway.admins(chat_id)
+        reached = 0
+        for admin in admins:
+            attempt = await self.services.gateway.send(admin.user.id, text, buttons=markup)
+            reached += attempt.ok
+        log_chat = self.services.settings.moderation_log_chat_id
+        logged = False
+        if log_chat is not None:
+            logged = (await self.services.gateway.send(log_chat, text, buttons=markup)).ok
+        detail = f"{reached} of {len(admins)} admins" + (" and the log chat" if logged else "")
+        return (Outcome.DONE if reached or logged else Outcome.FAILED), detail
+
+    async def _ask_for_approval(self, case: Case) -> tuple[Outcome, str]:
+        text = case.texts.render(
+            "admin.approval",
+            group_title=case.group_title,
+            poster_name=case.poster_name,
+            categories=", ".join(case.verdict.categories),
+            redacted_text=case.verdict.redacted_text,
+            incident_id=case.incident_id,
+        )
+        return await self._tell_admins(case.chat_id, text, buttons.approval(case.incident_id))
+
+    async def _signpost(self, case: Case) -> tuple[Outcome, str]:
+        if await self._signposted_recently(case):
+            return Outcome.SKIPPED, "signposted to this poster recently"
+        text = case.texts.category_notice(
+            case.main_category, Action.SIGNPOST, case.group_title, case.evidence
+        )
+        attempt = await self.services.gateway.send(
+            case.chat_id, text, reply_to=case.post.message_id
+        )
+        return (Outcome.DONE, "") if attempt.ok else (Outcome.FAILED, attempt.detail)
+
+    async def _signposted_recently(self, case: Case) -> bool:
+        hours = case.group.settings.signpost_repeat_hours
+        if hours == 0 or case.post.author_id is None:
+            return False
+        filters = IncidentFilter(
+            chat_id=case.chat_id,
+            poster_id=case.post.author_id,
+            category=case.main_category,
+            action=Action.SIGNPOST,
+            since=utc_now() - timedelta(hours=hours),
+        )
+        async with self.services.database.transaction() as session:
+            return await count_incidents(session, filters) > 1  # this incident is one
+
+    async def _apply_strikes(self, case: Case) -> tuple[Outcome, str]:
+        if case.post.author_id is None:
+            return Outcome.SKIPPED, "the poster is not known"
+        if await self.services.gateway.is_admin(case.chat_id, case.post.author_id):
+            return Outcome.SKIPPED, "admins are not muted or removed"
+        thresholds = case.group.settings.strikes
+        results: list[str] = []
+        ok = True
+        for step in steps_for(case.strikes, thresholds):
+            attempt = await self._strike_step(case, step, thresholds.mute_hours)
+            ok = ok and attempt.ok
+            results.append(f"{step.value}: {'done' if attempt.ok else attempt.detail}")
+        if not results:
+            return Outcome.SKIPPED, f"{case.strikes} strike(s): nothing more to do"
+        return (Outcome.DONE if ok else Outcome.FAILED), "; ".join(results)
+
+    async def _strike_step(self, case: Case, step: StrikeStep, mute_hours: int) -> Attempt:
+        assert case.post.author_id is not None
+        gateway = self.services.gateway
+        if step is StrikeStep.MUTE:
+            until = utc_now() + timedelta(hours=mute_hours)
+            attempt = await gateway.mute(case.chat_id, case.post.author_id, until)
+            key = "strike.muted"
+        else:
+            attempt = await gateway.remove_member(case.chat_id, case.post.author_id)
+            key = "strike.removed"
+        if attempt.ok:
+            text = case.texts.render(
+                key,
+                group_title=case.group_title,
+                poster_name=case.poster_name,
+                strike_count=case.strikes,
+                mute_hours=mute_hours,
+            )
+            await gateway.send(case.post.author_id, text)
+        return attempt
+
+    async def _escalate_repeat_poster(self, case: Case) -> tuple[Outcome, str]:
+        threshold = case.group.settings.strikes.senior_manager_alert
+        if threshold is None or case.strikes != threshold:
+            return Outcome.SKIPPED, f"{case.strikes} strike(s): no escalation due"
+        return await self._send_escalation(case, "repeated breaches")
+
+    async def _send_escalation(self, case: Case, why: str) -> tuple[Outcome, str]:
+        chat = self.services.settings.senior_manager_chat_id
+        if chat is None:
+            return Outcome.SKIPPED, "no senior-manager chat is configured"
+        text = case.texts.senior_manager_escalation(
+            group_title=case.group_title,
+            poster_name=case.poster_name,
+            categories=case.verdict.categories,
+            rules=[finding.rule for finding in case.verdict.findings],
+            redacted_text=case.verdict.redacted_text,
+            incident_id=case.incident_id,
+            action=case.verdict.action,
+            strike_count=case.strikes,
+            window_days=case.group.settings.strikes.window_days,
+        )
+        attempt = await self.services.gateway.send(chat, f"{text}\n\n(Escalated: {why}.)")
+        return (Outcome.DONE, why) if attempt.ok else (Outcome.FAILED, attempt.detail)

@@ -1,0 +1,140 @@
+"""Telegram calls with their outcome: retried through flood control and outages.
+
+Every call returns an `Attempt` instead of raising, so the enforcer can record
+what happened. Flood control (`retry_after`) is waited out; timeouts and
+network errors are retried with backoff; a refusal (no rights, a user who never
+started the bot, a message too old to delete) is final and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, ChatMember, ChatPermissions, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+log = logging.getLogger(__name__)
+
+_ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    ok: bool
+    detail: str = ""
+    message_id: int | None = None
+    unreachable: bool = False  # the person never started a private chat with the bot
+
+
+class TelegramGateway:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        max_attempts: int = 6,
+        first_delay: float = 0.5,
+        max_delay: float = 30.0,
+        admin_cache_seconds: float = 300.0,
+    ) -> None:
+        self.bot = bot
+        self._max_attempts = max_attempts
+        self._first_delay = first_delay
+        self._max_delay = max_delay
+        self._admin_cache_seconds = admin_cache_seconds
+        self._admins: dict[int, tuple[float, tuple[ChatMember, ...]]] = {}
+
+    async def delete(self, chat_id: int, message_id: int) -> Attempt:
+        return await self._call(lambda: self.bot.delete_message(chat_id, message_id))
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        buttons: InlineKeyboardMarkup | None = None,
+        reply_to: int | None = None,
+    ) -> Attempt:
+        async def call() -> Message:
+            return await self.bot.send_message(
+                chat_id,
+                text,
+                reply_markup=buttons,
+                reply_to_message_id=reply_to,
+                allow_sending_without_reply=True,
+            )
+
+        return await self._call(call)
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> Attempt:
+        return await self._call(lambda: self.bot.edit_message_text(text, chat_id, message_id))
+
+    async def mute(self, chat_id: int, user_id: int, until: datetime) -> Attempt:
+        silenced = ChatPermissions.no_permissions()
+        return await self._call(
+            lambda: self.bot.restrict_chat_member(chat_id, user_id, silenced, until_date=until)
+        )
+
+    async def remove_member(self, chat_id: int, user_id: int) -> Attempt:
+        return await self._call(lambda: self.bot.ban_chat_member(chat_id, user_id))
+
+    async def admins(self, chat_id: int, *, fresh: bool = False) -> tuple[ChatMember, ...]:
+        """The group's human admins, cached briefly; empty if Telegram will not say."""
+        cached = self._admins.get(chat_id)
+        if cached and not fresh and time.monotonic() - cached[0] < self._admin_cache_seconds:
+            return cached[1]
+        result: list[tuple[ChatMember, ...]] = []
+
+        async def call() -> bool:
+            members = await self.bot.get_chat_administrators(chat_id)
+            result.append(tuple(member for member in members if not member.user.is_bot))
+            return True
+
+        attempt = await self._call(call)
+        admins = result[0] if attempt.ok and result else ()
+        if attempt.ok:
+            self._admins[chat_id] = (time.monotonic(), admins)
+        return admins
+
+    async def is_admin(self, chat_id: int, user_id: int) -> bool:
+        admins = await self.admins(chat_id)
+        return any(
+            member.user.id == user_id and member.status in _ADMIN_STATUSES for member in admins
+        )
+
+    async def _call(self, make_call: Callable[[], Awaitable[Any]]) -> Attempt:
+        delay = self._first_delay
+        last_problem = ""
+        for _ in range(self._max_attempts):
+            try:
+                result = await make_call()
+            except RetryAfter as error:
+                await asyncio.sleep(_seconds(error.retry_after))
+                last_problem = "flood control"
+                continue
+            except Forbidden as error:
+                unreachable = "initiate conversation" in error.message or "blocked" in error.message
+                return Attempt(False, error.message, unreachable=unreachable)
+            except BadRequest as error:
+                return Attempt(False, error.message)
+            except NetworkError as error:  # timeouts and outages: worth another try
+                last_problem = error.message
+                log.warning("Telegram call failed (%s); retrying in %.1f s", error.message, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._max_delay)
+                continue
+            except TelegramError as error:
+                return Attempt(False, error.message)
+            message_id = result.message_id if isinstance(result, Message) else None
+            return Attempt(True, message_id=message_id)
+        return Attempt(False, f"gave up after {self._max_attempts} tries: {last_problem}")
+
+
+def _seconds(retry_after: object) -> float:
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]

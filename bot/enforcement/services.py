@@ -1,0 +1,58 @@
+"""What the running bot is made of, passed to handlers and the enforcer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.codeofconduct.policy_file import GroupPolicy, PolicyFile
+from bot.config import Settings
+from bot.enforcement.gateway import TelegramGateway
+from bot.moderation import Screener
+from bot.storage.database import Database
+from bot.storage.quarantine import Quarantine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    quarantine: Quarantine
+    policy: PolicyFile
+    gateway: TelegramGateway
+    bot_username: str
+    _screeners: dict[int | None, Screener] = field(default_factory=dict)
+    _background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def group(self, chat_id: int | None) -> GroupPolicy:
+        return self.policy.group(chat_id)
+
+    def screener(self, chat_id: int | None) -> Screener:
+        """One screener per group, built on first use under the group's policy."""
+        screener = self._screeners.get(chat_id)
+        if screener is None:
+            screener = Screener(self.policy.screening_policy(chat_id))
+            self._screeners[chat_id] = screener
+        return screener
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` in the background (a delayed deletion, say), keeping a reference."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed: %s", type(task.exception()).__name__)
+
+    async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        await self.database.dispose()
