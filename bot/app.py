@@ -35,7 +35,8 @@ TOKEN_HELP = (
     "create a bot with @BotFather in Telegram (/newbot), then put its token in "
     "STAFFGUARD_TELEGRAM_TOKEN (in the environment or .env)"
 )
-SCREENING = -1  # handler group that sees every group message before any command
+SCREENING = -1
+CONNECT_PATIENCE_SECONDS = 120  # handler group that sees every group message before any command
 
 
 class BotSetupError(Exception):
@@ -63,15 +64,10 @@ async def start_bot(settings: Settings) -> RunningBot:
         .build()
     )
     try:
-        await application.initialize()
-    except InvalidToken:
+        await _connect(application, settings)
+    except BaseException:
         await database.dispose()
-        raise BotSetupError(f"Telegram refused the token: {TOKEN_HELP}") from None
-    except NetworkError as error:
-        await database.dispose()
-        raise BotSetupError(
-            f"cannot reach the Bot API at {settings.telegram_api_base_url} ({error.message})"
-        ) from None
+        raise
     quarantine = Quarantine.from_settings(settings)
     services = Services(
         settings=settings,
@@ -87,6 +83,27 @@ async def start_bot(settings: Settings) -> RunningBot:
     log.info("database: %s", database.url_redacted)
     log.info("%s", quarantine.describe())
     return RunningBot(application, services)
+
+
+async def _connect(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Introduce the bot to Telegram, riding out a short outage; a bad token fails at once."""
+    delay = 1.0
+    deadline = asyncio.get_running_loop().time() + CONNECT_PATIENCE_SECONDS
+    while True:
+        try:
+            await application.initialize()
+            return
+        except InvalidToken:
+            raise BotSetupError(f"Telegram refused the token: {TOKEN_HELP}") from None
+        except NetworkError as error:
+            if asyncio.get_running_loop().time() + delay > deadline:
+                raise BotSetupError(
+                    f"cannot reach the Bot API at {settings.telegram_api_base_url} "
+                    f"({error.message})"
+                ) from None
+            log.warning("Bot API unavailable (%s); retrying in %.0f s", error.message, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 15.0)
 
 
 async def stop_bot(bot: RunningBot) -> None:

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # How long the short notice in the group stays before the bot deletes it.
     group_notice_seconds: int = Field(default=120, ge=1, le=86400)
     # Minutes after asking admins to delete a message by hand before escalating.
-    manual_delete_escalation_minutes: int = Field(default=30, ge=1, le=10080)
+    manual_delete_escalation_minutes: float = Field(default=30, gt=0, le=10080)
     database_url: str = "sqlite+aiosqlite:///staffguard.db"
     policy_file: Path | None = None
     quarantine_keys: list[SecretStr] = Field(default_factory=list)

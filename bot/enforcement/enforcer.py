@@ -159,6 +159,9 @@ class Enforcer:
         attempt = await self.services.gateway.delete(case.chat_id, case.post.message_id)
         if attempt.ok:
             return Outcome.DONE, ""
+        if "not found" in attempt.detail.lower():
+            # Already gone: deleted by an admin, or by this bot just before a restart.
+            return Outcome.DONE, "already deleted"
         asked = await self._ask_admins_to_delete(case, attempt)
         await self._record_outcome(
             case.incident_id,
@@ -193,8 +196,9 @@ class Enforcer:
         await asyncio.sleep(delay)
         async with self.services.database.transaction() as session:
             outcomes = await list_outcomes(session, case.incident_id)
-        if any(outcome.kind == ActionKind.ESCALATE for outcome in outcomes):
-            return
+        settled = {(ActionKind.DELETE_MESSAGE, Outcome.DONE), (ActionKind.ESCALATE, Outcome.DONE)}
+        if any((outcome.kind, outcome.outcome) in settled for outcome in outcomes):
+            return  # an admin deleted it by hand, or it was escalated already
         outcome, detail = await self._send_escalation(case, "still in the group")
         await self._record_outcome(case.incident_id, ActionKind.ESCALATE, outcome, detail)
 

@@ -124,6 +124,8 @@ async def staff_group(tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness
         database = await open_database(settings)
         try:
             async with running_bot(world, settings):
-                yield Harness(world, settings, database)
+                harness = Harness(world, settings, database)
+                await harness.until(lambda: world.calls_to("getUpdates"))  # the bot is polling
+                yield harness
         finally:
             await database.dispose()
