@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import audit, check, evaluate, policy, run
+from bot.cli import audit, check, evaluate, keys, policy, run
 from bot.cli.errors import CliError, ExitCode
 
-_COMMANDS = (audit, check, evaluate, policy, run)
+_COMMANDS = (audit, check, evaluate, keys, policy, run)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,73 @@
+"""A chat export as the auditor sees it, whichever app wrote it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import BinaryIO, Protocol
+
+# Opens the export's bytes afresh each time (a reader may need two passes).
+Opener = Callable[[], AbstractContextManager[BinaryIO]]
+
+
+class ExportError(Exception):
+    """The export cannot be read (further). The message never quotes message text."""
+
+
+class MessageKind(StrEnum):
+    MESSAGE = "message"  # someone's post: screened
+    SERVICE = "service"  # joins, title changes, deletions, notices: counted, not screened
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedAttachment:
+    kind: str  # "photo" | "video" | "audio" | "document" | "media" (type unknown)
+    included: bool  # the file is in the export, rather than left out by the app
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedMessage:
+    """One message of an export, its text in full (callers must never output it)."""
+
+    ref: str  # how a person finds the message again: "#123", "Ward 7 #123", "line 45"
+    text: str
+    date: datetime | None = None
+    author: str | None = None
+    kind: MessageKind = MessageKind.MESSAGE
+    attachments: tuple[ExportedAttachment, ...] = ()
+    chat: str | None = None
+    message_id: int | None = None
+    line: int | None = None
+    edited: bool = False
+    forwarded: bool = False
+    reply_to: int | None = None
+
+    @property
+    def is_screenable(self) -> bool:
+        return self.kind is MessageKind.MESSAGE and not self.text.isspace() and self.text != ""
+
+
+@dataclass(slots=True)
+class ReadNotes:
+    """What a reader had to leave out or repair, counted while it reads."""
+
+    skipped_lines: int = 0  # lines that belong to no message, or cut from an overlong one
+    undecodable_lines: int = 0  # lines with bytes that are not UTF-8 (read with U+FFFD)
+    details: list[str] = field(default_factory=list)
+
+
+class ChatExport(Protocol):
+    """A readable export: a description, and its messages in order, read lazily."""
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def notes(self) -> ReadNotes: ...
+
+    def messages(self) -> Iterator[ExportedMessage]:
+        """Every message in file order; raises `ExportError` where the file breaks off."""
+        ...

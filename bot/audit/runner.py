@@ -1,0 +1,316 @@
+"""Screen every message of an export with the bot's own engine, and count what it found.
+
+Messages stream through: the export is read lazily, screened in order (in
+chunks across worker processes with `jobs` > 1), and each breach is handed
+to the sinks at once, so memory stays flat however long the history is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain, islice
+from time import perf_counter
+from typing import Protocol
+
+from bot.audit.model import ChatExport, ExportedMessage, ExportError, MessageKind
+from bot.moderation import Action, Post, Screener, Verdict
+from bot.moderation.taxonomy import strongest
+
+# Builds the screener in each process: a class or a module-level function, so
+# that it can be sent to worker processes.
+ScreenerFactory = Callable[[], Screener]
+
+CHUNK_SIZE = 500
+# Messages screened in this process before worker processes are started (their
+# start-up costs about as much as screening this many).
+SERIAL_FIRST = 10_000
+UNKNOWN_AUTHOR = "(unknown)"
+UNKNOWN_MONTH = "(no date)"
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """A message the engine would have acted on: where it is, and its verdict (redacted)."""
+
+    ref: str
+    date: datetime | None
+    author: str | None
+    verdict: Verdict
+    chat: str | None = None
+    message_id: int | None = None
+    line: int | None = None
+    edited: bool = False
+    forwarded: bool = False
+
+
+@dataclass(slots=True)
+class AuditSummary:
+    source: str = ""
+    messages_read: int = 0
+    messages_screened: int = 0
+    service_messages: int = 0
+    messages_without_text: int = 0
+    attachments: int = 0
+    attachments_left_out: int = 0  # not in the export at all ("<Media omitted>")
+    skipped_lines: int = 0
+    undecodable_lines: int = 0
+    breaches: int = 0
+    not_fully_screened: int = 0
+    by_action: Counter[str] = field(default_factory=Counter)
+    by_category: Counter[str] = field(default_factory=Counter)
+    by_author: Counter[str] = field(default_factory=Counter)
+    by_month: Counter[str] = field(default_factory=Counter)
+    first_date: datetime | None = None
+    last_date: datetime | None = None
+    strongest: Action = Action.ALLOW
+    error: str | None = None  # where the export broke off; what came before is counted
+    seconds: float = 0.0
+
+    def count(self, message: ExportedMessage, verdict: Verdict | None) -> Breach | None:
+        """Add one message; return it as a `Breach` if the engine would act on it."""
+        self.messages_read += 1
+        self._count_date(message.date)
+        self.attachments += len(message.attachments)
+        self.attachments_left_out += sum(not item.included for item in message.attachments)
+        if verdict is None:
+            if message.is_screenable:
+                raise ValueError("a screenable message needs a verdict")
+            if message.kind is MessageKind.SERVICE:
+                self.service_messages += 1
+            else:
+                self.messages_without_text += 1
+            return None
+        self.messages_screened += 1
+        if verdict.failed_detectors:
+            self.not_fully_screened += 1
+        if not verdict.is_breach:
+            return None
+        self._count_breach(message, verdict)
+        return breach_from(message, verdict)
+
+    def _count_date(self, date: datetime | None) -> None:
+        if date is None:
+            return
+        if self.first_date is None or date < self.first_date:
+            self.first_date = date
+        if self.last_date is None or date > self.last_date:
+            self.last_date = date
+
+    def _count_breach(self, message: ExportedMessage, verdict: Verdict) -> None:
+        self.breaches += 1
+        self.by_action[verdict.action.value] += 1
+        self.by_category.update(verdict.categories)
+        self.by_author[message.author or UNKNOWN_AUTHOR] += 1
+        self.by_month[message.date.strftime("%Y-%m") if message.date else UNKNOWN_MONTH] += 1
+        self.strongest = strongest([self.strongest, verdict.action])
+
+
+class BreachSink(Protocol):
+    """Somewhere breaches go as they are found (a CSV file, an HTML report…)."""
+
+    def write(self, breach: Breach) -> None: ...
+
+    def close(self, summary: AuditSummary) -> None: ...
+
+
+def breach_from(message: ExportedMessage, verdict: Verdict) -> Breach:
+    """The breach without the message's original text: only the verdict's redaction."""
+    return Breach(
+        ref=message.ref,
+        date=message.date,
+        author=message.author,
+        verdict=verdict,
+        chat=message.chat,
+        message_id=message.message_id,
+        line=message.line,
+        edited=message.edited,
+        forwarded=message.forwarded,
+    )
+
+
+def run_audit(
+    export: ChatExport,
+    *,
+    screener_factory: ScreenerFactory = Screener,
+    sinks: Sequence[BreachSink] = (),
+    jobs: int = 1,
+    serial_first: int = SERIAL_FIRST,
+    on_progress: Callable[[AuditSummary], None] | None = None,
+    progress_every: int = 1000,
+) -> AuditSummary:
+    """Screen the whole export; a file that breaks off ends the audit with `summary.error`.
+
+    With `jobs` > 1, messages after the first `serial_first` are screened in
+    that many worker processes (see `screen_messages`).
+    """
+    summary = AuditSummary(source=export.description)
+    started = perf_counter()
+    screened = screen_messages(export.messages(), screener_factory, jobs, serial_first)
+    try:
+        with closing(screened):  # stops the worker processes whatever happens
+            for message, verdict in screened:
+                breach = summary.count(message, verdict)
+                if breach is not None:
+                    for sink in sinks:
+                        sink.write(breach)
+                if on_progress is not None and summary.messages_read % progress_every == 0:
+                    on_progress(summary)
+    except ExportError as error:
+        summary.error = str(error)
+    summary.seconds = perf_counter() - started
+    summary.source = export.description  # readers learn details (platform) as they read
+    summary.skipped_lines = export.notes.skipped_lines
+    summary.undecodable_lines = export.notes.undecodable_lines
+    for sink in sinks:
+        sink.close(summary)
+    return summary
+
+
+def screen_messages(
+    messages: Iterable[ExportedMessage],
+    screener_factory: ScreenerFactory,
+    jobs: int = 1,
+    serial_first: int = SERIAL_FIRST,
+) -> Generator[tuple[ExportedMessage, Verdict | None], None, None]:
+    """Each message with its verdict (None when there was nothing to screen), in order.
+
+    With `jobs` > 1 the first `serial_first` messages are still screened here:
+    worker processes only start once the export proves big enough to repay them.
+    """
+    remaining = iter(messages)
+    screener = screener_factory()
+    for message in islice(remaining, None if jobs <= 1 else serial_first):
+        yield message, _screen(screener, message)
+    if jobs <= 1:
+        return
+    try:
+        following = next(remaining)
+    except StopIteration:
+        return
+    yield from _screen_in_pool(chain([following], remaining), screener_factory, jobs)
+
+
+def post_for(message: ExportedMessage) -> Post:
+    return _post(_post_fields(message))
+
+
+# What a worker needs of a message, as a tuple: it pickles far faster than a Post.
+_PostFields = tuple[str, int | None, str | None, datetime | None, bool, bool]
+
+
+def _post_fields(message: ExportedMessage) -> _PostFields:
+    return (
+        message.text,
+        message.message_id,
+        message.author,
+        message.date,
+        message.edited,
+        message.forwarded,
+    )
+
+
+def _post(fields: _PostFields) -> Post:
+    text, message_id, author, date, edited, forwarded = fields
+    return Post(
+        text=text,
+        message_id=message_id,
+        author_name=author,
+        sent_at=date,
+        edited=edited,
+        forwarded=forwarded,
+    )
+
+
+def _screen(screener: Screener, message: ExportedMessage) -> Verdict | None:
+    return screener.screen(post_for(message)) if message.is_screenable else None
+
+
+def _screen_in_pool(
+    messages: Iterable[ExportedMessage], screener_factory: ScreenerFactory, jobs: int
+) -> Iterator[tuple[ExportedMessage, Verdict | None]]:
+    # "spawn": workers start clean, share nothing with this process but the factory.
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(screener_factory,),
+    )
+    pending: deque[tuple[list[ExportedMessage], Future[list[Verdict | None]]]] = deque()
+    failure: ExportError | None = None
+    try:
+        try:
+            for chunk in _chunks(messages, CHUNK_SIZE):
+                work = [_post_fields(message) for message in chunk if message.is_screenable]
+                pending.append((chunk, pool.submit(_screen_chunk, work)))
+                if len(pending) > 2 * jobs:  # enough queued to keep every worker busy
+                    yield from _settle(*pending.popleft())
+        except ExportError as error:
+            failure = error
+        while pending:
+            yield from _settle(*pending.popleft())
+        if failure is not None:
+            raise failure
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _settle(
+    chunk: list[ExportedMessage], future: Future[list[Verdict | None]]
+) -> Iterator[tuple[ExportedMessage, Verdict | None]]:
+    verdicts = iter(future.result())
+    for message in chunk:
+        if not message.is_screenable:
+            yield message, None
+            continue
+        verdict = next(verdicts)
+        if verdict is None:
+            verdict = Verdict(Action.ALLOW, redacted_text=message.text)
+        yield message, verdict
+
+
+def _chunks(messages: Iterable[ExportedMessage], size: int) -> Iterator[list[ExportedMessage]]:
+    """Lists of `size` messages; when the export breaks off, the part read comes first."""
+    chunk: list[ExportedMessage] = []
+    try:
+        for message in messages:
+            chunk.append(message)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+    except ExportError:
+        if chunk:
+            yield chunk
+        raise
+    if chunk:
+        yield chunk
+
+
+_worker_screener: Screener | None = None
+
+
+def _start_worker(screener_factory: ScreenerFactory) -> None:
+    global _worker_screener
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _worker_screener = screener_factory()
+
+
+def _screen_chunk(work: list[_PostFields]) -> list[Verdict | None]:
+    """Verdicts for the posts; None for a plain allow, so clean text is not sent back."""
+    screener = _worker_screener
+    if screener is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("worker started without a screener")
+    verdicts: list[Verdict | None] = []
+    for fields in work:
+        verdict = screener.screen(_post(fields))
+        plain_allow = (
+            verdict.action is Action.ALLOW and not verdict.findings and not verdict.failed_detectors
+        )
+        verdicts.append(None if plain_allow else verdict)
+    return verdicts

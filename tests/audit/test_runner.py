@@ -1,0 +1,185 @@
+"""Screening an export: what is screened, what is counted, order kept with worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+
+import pytest
+
+from bot.audit.model import ExportedAttachment, ExportedMessage, ExportError, MessageKind, ReadNotes
+from bot.audit.runner import AuditSummary, Breach, run_audit, screen_messages
+from bot.moderation import Action, Screener
+from tests.audit.stand_in import (
+    NHS_NUMBER_TEXT,
+    NINO_TEXT,
+    StandInNhsNumber,
+    StandInNino,
+    stand_in_screener,
+)
+
+
+@dataclass
+class ListExport:
+    """An export made of messages in a list, optionally breaking off after them."""
+
+    items: list[ExportedMessage]
+    breaks_off: bool = False
+    notes: ReadNotes = field(default_factory=ReadNotes)
+    description: str = "test export"
+
+    def messages(self) -> Iterator[ExportedMessage]:
+        yield from self.items
+        if self.breaks_off:
+            raise ExportError("test.json is cut short or malformed after 3 messages")
+
+
+@dataclass
+class CollectingSink:
+    breaches: list[Breach] = field(default_factory=list)
+    closed_with: AuditSummary | None = None
+
+    def write(self, breach: Breach) -> None:
+        self.breaches.append(breach)
+
+    def close(self, summary: AuditSummary) -> None:
+        self.closed_with = summary
+
+
+def post(ref: int, text: str, author: str = "Jane", month: int = 1) -> ExportedMessage:
+    return ExportedMessage(
+        ref=f"#{ref}", text=text, author=author, date=datetime(2024, month, 15), message_id=ref
+    )
+
+
+def sample_messages() -> list[ExportedMessage]:
+    return [
+        post(1, "Handover at 2"),
+        post(2, f"Bed 4 {NHS_NUMBER_TEXT} for bloods", month=1),
+        ExportedMessage(ref="#3", text="", kind=MessageKind.SERVICE, author="Jane"),
+        post(4, f"Payroll query {NINO_TEXT}", author="Bob", month=3),
+        ExportedMessage(
+            ref="#5",
+            text="",
+            author="Bob",
+            attachments=(ExportedAttachment("photo", True), ExportedAttachment("media", False)),
+        ),
+        post(6, f"{NHS_NUMBER_TEXT} and {NINO_TEXT}", author="Bob", month=3),
+        post(7, "   "),
+    ]
+
+
+def test_every_message_is_counted_and_only_posts_with_text_are_screened():
+    sink = CollectingSink()
+    summary = run_audit(
+        ListExport(sample_messages()), screener_factory=stand_in_screener, sinks=[sink]
+    )
+    assert summary.messages_read == 7
+    assert summary.messages_screened == 4
+    assert summary.service_messages == 1
+    assert summary.messages_without_text == 2
+    assert (summary.attachments, summary.attachments_left_out) == (2, 1)
+    assert summary.breaches == 3
+    assert summary.by_action == {"remove": 3}
+    assert summary.by_category == {"patient.nhs_number": 2, "personal.nino": 2}
+    assert summary.by_author == {"Jane": 1, "Bob": 2}
+    assert summary.by_month == {"2024-01": 1, "2024-03": 2}
+    assert summary.strongest is Action.REMOVE
+    assert (summary.first_date, summary.last_date) == (datetime(2024, 1, 15), datetime(2024, 3, 15))
+    assert [b.ref for b in sink.breaches] == ["#2", "#4", "#6"]
+    assert sink.closed_with is summary
+    assert summary.error is None
+
+
+def test_a_breach_carries_only_the_redacted_text():
+    sink = CollectingSink()
+    run_audit(ListExport(sample_messages()), screener_factory=stand_in_screener, sinks=[sink])
+    breach = sink.breaches[0]
+    assert not hasattr(breach, "text")
+    assert breach.verdict.redacted_text == "Bed 4 NHS no [NHS number] for bloods"
+    assert "943" not in repr(breach)
+
+
+def test_an_export_that_breaks_off_keeps_what_was_read_and_records_why():
+    sink = CollectingSink()
+    export = ListExport(sample_messages()[:2], breaks_off=True)
+    summary = run_audit(export, screener_factory=stand_in_screener, sinks=[sink])
+    assert summary.messages_read == 2
+    assert summary.breaches == 1
+    assert summary.error == "test.json is cut short or malformed after 3 messages"
+    assert sink.closed_with is summary
+
+
+def test_reader_notes_reach_the_summary():
+    export = ListExport([post(1, "hi")])
+    export.notes.skipped_lines = 4
+    export.notes.undecodable_lines = 2
+    summary = run_audit(export, screener_factory=stand_in_screener)
+    assert (summary.skipped_lines, summary.undecodable_lines) == (4, 2)
+
+
+def test_progress_is_reported_every_so_many_messages():
+    seen: list[int] = []
+    messages = [post(i, "hello") for i in range(25)]
+    run_audit(
+        ListExport(messages),
+        screener_factory=stand_in_screener,
+        on_progress=lambda summary: seen.append(summary.messages_read),
+        progress_every=10,
+    )
+    assert seen == [10, 20]
+
+
+class ExplodingDetector:
+    name = "exploding"
+    categories = ("patient.name",)
+
+    def find(self, text):
+        raise RuntimeError("bug")
+
+
+def test_a_failing_detector_is_counted_and_the_message_flagged():
+    factory = partial(Screener, detectors=[ExplodingDetector()])
+    summary = run_audit(ListExport([post(1, "hello")]), screener_factory=factory)
+    assert summary.not_fully_screened == 1
+    assert summary.by_action == {"flag": 1}
+
+
+def many_messages(count: int) -> list[ExportedMessage]:
+    texts = ["Handover at 2", f"Bed {{}} {NHS_NUMBER_TEXT}", "", f"{NINO_TEXT} pay"]
+    items = []
+    for index in range(count):
+        text = texts[index % len(texts)].replace("{}", str(index))
+        kind = MessageKind.SERVICE if index % 7 == 0 else MessageKind.MESSAGE
+        items.append(ExportedMessage(ref=f"#{index}", text=text, kind=kind, message_id=index))
+    return items
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_worker_processes_give_the_same_verdicts_in_the_same_order(jobs: int):
+    messages = many_messages(2_345)
+    serial = list(screen_messages(messages, stand_in_screener, jobs=1))
+    parallel = list(screen_messages(messages, stand_in_screener, jobs=jobs, serial_first=100))
+    assert [m.ref for m, _ in parallel] == [m.ref for m in messages]
+    assert parallel == serial
+
+
+def test_worker_processes_also_keep_what_came_before_a_break():
+    export = ListExport(many_messages(1_203), breaks_off=True)
+    sink = CollectingSink()
+    summary = run_audit(
+        export, screener_factory=stand_in_screener, sinks=[sink], jobs=2, serial_first=0
+    )
+    assert summary.messages_read == 1_203
+    assert summary.error is not None
+    serial = run_audit(ListExport(many_messages(1_203)), screener_factory=stand_in_screener)
+    assert summary.breaches == serial.breaches > 0
+
+
+def test_stand_in_detectors_are_real_detectors():
+    screener = Screener(detectors=[StandInNhsNumber(), StandInNino()])
+    assert screener.screen("NHS 943 476 5918").action is Action.ALLOW  # fails modulus 11
+    verdict = screener.screen(NHS_NUMBER_TEXT)
+    assert verdict.categories == ("patient.nhs_number",)
