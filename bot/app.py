@@ -77,8 +77,10 @@ async def start_bot(settings: Settings) -> RunningBot:
         gateway=TelegramGateway(application.bot),
         bot_username=application.bot.username,
     )
-    _register(application, services)
+    enforcer = Enforcer(services)
+    _register(application, services, enforcer)
     await application.start()
+    services.spawn(enforcer.resume())
     log.info("StaffGuard is running as @%s", application.bot.username)
     log.info("database: %s", database.url_redacted)
     log.info("%s", quarantine.describe())
@@ -122,9 +124,13 @@ async def run_until(settings: Settings, stop: asyncio.Event) -> None:
         await stop_bot(bot)
 
 
-def _register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+def _register(
+    application: Application,  # type: ignore[type-arg]
+    services: Services,
+    enforcer: Enforcer,
+) -> None:
     application.bot_data[SERVICES] = services
-    application.bot_data[ENFORCER] = Enforcer(services)
+    application.bot_data[ENFORCER] = enforcer
     application.bot_data[REVIEWER] = Reviewer(services)
     application.add_handler(
         MessageHandler(

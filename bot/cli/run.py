@@ -26,6 +26,8 @@ def handle(args: argparse.Namespace) -> int:
     except SettingsError as error:
         raise CliError(str(error), ExitCode.BAD_CONFIG) from None
     logging.getLogger().setLevel(settings.log_level)
+    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         asyncio.run(_run(settings))
     except BotSetupError as error:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.codeofconduct.policy_file import GroupPolicy
 from bot.codeofconduct.texts import Evidence, Texts, evidence_from_verdict
@@ -22,18 +24,21 @@ from bot.enforcement.gateway import Attempt
 from bot.enforcement.services import Services
 from bot.enforcement.strikes import StrikeStep, steps_for
 from bot.moderation.taxonomy import Action, is_personal_data
-from bot.moderation.types import Post, Verdict
+from bot.moderation.types import Finding, Post, Verdict
 from bot.storage.columns import utc_now
-from bot.storage.groups import name_group, note_member
+from bot.storage.errors import NotFound
+from bot.storage.groups import get_group, get_member, name_group, note_member
 from bot.storage.incidents import (
+    MAX_PAGE_SIZE,
     IncidentFilter,
     count_incidents,
     find_incident_for_message,
+    list_incidents,
     list_outcomes,
     record_incident,
     record_outcome,
 )
-from bot.storage.models import ActionKind, Outcome
+from bot.storage.models import ActionKind, Incident, IncidentStatus, Outcome
 from bot.storage.moderation import add_strike, count_strikes, hold_post
 from bot.storage.quarantine import store_original
 
@@ -76,11 +81,19 @@ class Case:
 
 
 Step = Callable[[Case], Awaitable[tuple[Outcome, str]]]
+# Done before the update is confirmed: the breach must leave the group first.
+_URGENT = frozenset({ActionKind.DELETE_MESSAGE})
+# Safe to try again after a crash (deleting twice finds the message gone); every
+# other step is marked as started first and never tried twice.
+_REPEATABLE = frozenset({ActionKind.DELETE_MESSAGE})
+RESUME_WINDOW = timedelta(days=2)
+INTERRUPTED = "interrupted by a restart: it may not have been sent"
 
 
 class Enforcer:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._active: set[int] = set()
         self._plans: dict[Action, tuple[tuple[ActionKind, Step], ...]] = {
             Action.REMOVE: (
                 (ActionKind.DELETE_MESSAGE, self._delete),
@@ -99,24 +112,114 @@ class Enforcer:
         }
 
     async def enforce(self, post: Post, verdict: Verdict, group_title: str) -> int | None:
-        """Handle a screened post; returns the incident id, or None when it was allowed."""
+        """Record the incident and delete the message; the rest follows in the background.
+
+        Returns once the breach is out of the group (or it was allowed: None), so
+        the update can be confirmed; notices, alerts and strikes follow without
+        holding up the next message. `resume` finishes any a restart interrupted.
+        """
         if verdict.action is Action.ALLOW or post.chat_id is None or post.message_id is None:
             return None
-        case, done = await self._record(post, verdict, group_title)
-        for kind, step in self._plans[verdict.action]:
-            if kind in done:
-                continue
-            outcome, detail = await step(case)
-            await self._record_outcome(case.incident_id, kind, outcome, detail)
+        case = await self._record(post, verdict, group_title)
+        plan = self._plans[verdict.action]
+        await self._run_steps(case, [(kind, step) for kind, step in plan if kind in _URGENT])
+        follow_up = [(kind, step) for kind, step in plan if kind not in _URGENT]
+        self.services.spawn(self._run_steps(case, follow_up))
         return case.incident_id
 
-    async def _record(
-        self, post: Post, verdict: Verdict, group_title: str
-    ) -> tuple[Case, set[ActionKind]]:
+    async def resume(self, within: timedelta = RESUME_WINDOW) -> int:
+        """Finish the steps of recent incidents that a stop or crash interrupted."""
+        async with self.services.database.transaction() as session:
+            recent = await list_incidents(
+                session,
+                IncidentFilter(since=utc_now() - within, status=IncidentStatus.OPEN),
+                limit=MAX_PAGE_SIZE,
+            )
+            unfinished = []
+            for incident in recent:
+                last = {row.kind: row.outcome for row in await list_outcomes(session, incident.id)}
+                plan = self._plans.get(Action(incident.action), ())
+                if any(last.get(kind) in (None, Outcome.STARTED) for kind, _ in plan):
+                    unfinished.append(incident)
+        for incident in unfinished:
+            case = await self._case_from_incident(incident)
+            await self._run_steps(case, self._plans[Action(incident.action)])
+        return len(unfinished)
+
+    async def _run_steps(self, case: Case, steps: Sequence[tuple[ActionKind, Step]]) -> None:
+        """Run the steps not yet recorded, one place at a time per incident.
+
+        The outcomes are read afresh here: a redelivered update and `resume` may
+        both reach the same incident after a restart. A step left `started` by a
+        process that died is not tried again (it may have reached Telegram).
+        """
+        if case.incident_id in self._active:
+            return
+        self._active.add(case.incident_id)
+        try:
+            async with self.services.database.transaction() as session:
+                outcomes = await list_outcomes(session, case.incident_id)
+            last = {row.kind: row.outcome for row in outcomes}
+            for kind, outcome in last.items():
+                if outcome == Outcome.STARTED:
+                    await self._record_outcome(
+                        case.incident_id, ActionKind(kind), Outcome.FAILED, INTERRUPTED
+                    )
+            for kind, step in steps:
+                if kind in last:
+                    continue
+                if kind not in _REPEATABLE:
+                    await self._record_outcome(case.incident_id, kind, Outcome.STARTED, "")
+                outcome, detail = await step(case)
+                await self._record_outcome(case.incident_id, kind, outcome, detail)
+        finally:
+            self._active.discard(case.incident_id)
+
+    async def _case_from_incident(self, incident: Incident) -> Case:
+        """Rebuild what the steps need from the log (redacted: the text is not needed)."""
+        async with self.services.database.transaction() as session:
+            group = await get_group(session, incident.chat_id)
+            poster_name = None
+            if incident.poster_id is not None:
+                try:
+                    member = await get_member(session, incident.chat_id, incident.poster_id)
+                    poster_name = member.display_name
+                except NotFound:
+                    pass
+            strikes = await self._strikes(session, incident.chat_id, incident.poster_id)
+        post = Post(
+            text="",
+            chat_id=incident.chat_id,
+            message_id=incident.message_id,
+            author_id=incident.poster_id,
+            author_name=poster_name,
+            revision=incident.message_revision,
+            edited=incident.edited,
+            forwarded=incident.forwarded,
+        )
+        verdict = Verdict(
+            action=Action(incident.action),
+            findings=tuple(
+                Finding(f.category, f.rule, f.start, f.end, f.confidence, f.evidence)
+                for f in incident.findings
+            ),
+            redacted_text=incident.redacted_text,
+            categories=incident.category_names,
+        )
+        return Case(
+            incident.id, post, verdict, group.title, self.services.group(incident.chat_id), strikes
+        )
+
+    async def _strikes(self, session: AsyncSession, chat_id: int, poster_id: int | None) -> int:
+        if poster_id is None:
+            return 0
+        window = timedelta(days=self.services.group(chat_id).settings.strikes.window_days)
+        return await count_strikes(session, poster_id, chat_id=chat_id, since=utc_now() - window)
+
+    async def _record(self, post: Post, verdict: Verdict, group_title: str) -> Case:
         assert post.chat_id is not None
         assert post.message_id is not None
         group = self.services.group(post.chat_id)
-        window = timedelta(days=group.settings.strikes.window_days)
         async with self.services.database.transaction() as session:
             incident = await find_incident_for_message(
                 session, post.chat_id, post.message_id, post.revision
@@ -134,17 +237,8 @@ class Enforcer:
                     await hold_post(session, incident.id)
                 if verdict.action is Action.REMOVE and post.author_id is not None:
                     await add_strike(session, incident.id)
-                done: set[ActionKind] = set()
-            else:
-                outcomes = await list_outcomes(session, incident.id)
-                done = {ActionKind(outcome.kind) for outcome in outcomes}
-            strikes = 0
-            if post.author_id is not None:
-                strikes = await count_strikes(
-                    session, post.author_id, chat_id=post.chat_id, since=utc_now() - window
-                )
-        case = Case(incident.id, post, verdict, group_title, group, strikes)
-        return case, done
+            strikes = await self._strikes(session, post.chat_id, post.author_id)
+        return Case(incident.id, post, verdict, group_title, group, strikes)
 
     async def _record_outcome(
         self, incident_id: int, kind: ActionKind, outcome: Outcome, detail: str

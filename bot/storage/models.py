@@ -59,6 +59,9 @@ class ActionKind(StrEnum):
 
 
 class Outcome(StrEnum):
+    # About to be tried: a step that must not be repeated is marked before the call,
+    # so one interrupted by a crash is not tried again after a restart.
+    STARTED = "started"
     DONE = "done"
     FAILED = "failed"
     SKIPPED = "skipped"  # not attempted (no rights, policy says not to, ...)

@@ -36,7 +36,7 @@ async def _bot_api(request: web.Request) -> web.Response:
     if handler is None:
         return _error(BotApiError(404, "Not Found"))
     params = await _read_params(request)
-    world.calls.append((name, params.as_dict()))
+    world.record_call(name, params.as_dict())
     try:
         world.check_faults(name)
         result = await handler(world, params)

@@ -87,6 +87,15 @@ class Chat:
         return [msg for mid, msg in self.messages.items() if mid not in self.deleted]
 
 
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A Bot API call the bot made, and when (monotonic clock) it arrived."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+
+
 @dataclass
 class Fault:
     """A failure the next matching calls answer with (flood control, outage...)."""
@@ -106,7 +115,7 @@ class World:
         self.users: dict[int, User] = {bot_id: self.bot}
         self.chats: dict[int, Chat] = {}
         self.files: dict[str, bytes] = {}
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -349,7 +358,10 @@ class World:
         return [msg.get("text", "") for msg in chat.visible_messages() if msg["from"]["is_bot"]]
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
-        return [params for name, params in self.calls if name == method]
+        return [call.params for call in self.calls if call.method == method]
+
+    def record_call(self, method: str, params: dict[str, Any]) -> None:
+        self.calls.append(Call(method, params, time.monotonic()))
 
     # --- internals ------------------------------------------------------------
 

@@ -76,7 +76,7 @@ class Harness:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             outcomes = await self.outcomes(incident_id)
-            if last_step in outcomes:
+            if last_step in outcomes and outcomes[last_step][0] != "started":
                 return outcomes
             await asyncio.sleep(0.05)
         raise AssertionError(f"incident {incident_id} never reached {last_step}")
