@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -12,7 +13,9 @@ from typing import Any
 
 from bot.cli.errors import CliError, ExitCode
 from bot.cli.policy import load_policy_or_fail
-from bot.moderation import Screener, Verdict
+from bot.codeofconduct.policy_file import default_policy_file
+from bot.media import FacesSetting, FileVerdict, MediaScreener
+from bot.moderation import DEFAULT_POLICY, Screener, ScreeningPolicy, Verdict
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,10 +24,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="screen a message, or JSON lines on stdin, and print the verdict",
         description=(
             "Screen TEXT and print the action, each finding and the redacted text. "
-            'With --jsonl, read lines {"id": ..., "text": ...} and write one verdict per line.'
+            'With --jsonl, read lines {"id": ..., "text": ...} and write one verdict per line. '
+            "With --file, screen a photo or document (image, PDF, DOCX, XLSX, CSV, text, zip)."
         ),
     )
     parser.add_argument("text", nargs="?", help="the message to screen")
+    parser.add_argument(
+        "--file", type=Path, metavar="PATH", help="screen this image or document instead of TEXT"
+    )
     parser.add_argument("--jsonl", action="store_true", help="read JSON lines, write JSON lines")
     parser.add_argument("--json", action="store_true", help="print the verdict for TEXT as JSON")
     parser.add_argument(
@@ -40,6 +47,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.file is not None:
+        if args.text is not None or args.jsonl or args.input:
+            raise CliError("give either --file PATH or TEXT/--jsonl, not both", ExitCode.USAGE)
+        return _check_file(args.file, args.policy, args.chat, as_json=args.json)
     screener = build_screener(args.policy, args.chat)
     if args.jsonl or args.input:
         return _check_lines(screener, args.input)
@@ -101,6 +112,106 @@ def format_verdict(verdict: Verdict) -> str:
         lines.append("not fully screened: " + ", ".join(verdict.failed_detectors))
     lines.append(f"redacted: {verdict.redacted_text}")
     return "\n".join(lines)
+
+
+def _check_file(path: Path, policy_path: Path | None, chat_id: int | None, as_json: bool) -> int:
+    policy, faces = _file_policy(policy_path, chat_id)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CliError(f"cannot read {path}: {error.strerror or error}") from None
+    verdict = asyncio.run(_screen_file(data, path.name, policy, faces))
+    if as_json:
+        print(json.dumps(file_verdict_to_json(verdict, path.name), ensure_ascii=False))
+    else:
+        print(format_file_verdict(verdict, path.name))
+    return int(ExitCode.OK)
+
+
+def _file_policy(
+    policy_path: Path | None, chat_id: int | None
+) -> tuple[ScreeningPolicy, FacesSetting]:
+    if policy_path is None:
+        if chat_id is not None:
+            raise CliError("--chat needs --policy FILE", ExitCode.USAGE)
+        return DEFAULT_POLICY, default_policy_file().group().faces
+    group = load_policy_or_fail(policy_path).group(chat_id)
+    return group.screening_policy, group.faces
+
+
+async def _screen_file(
+    data: bytes, name: str, policy: ScreeningPolicy, faces: FacesSetting
+) -> FileVerdict:
+    async with MediaScreener(workers=1) as media:
+        return await media.screen_file(data, name, policy, faces)
+
+
+def file_verdict_to_json(verdict: FileVerdict, file_name: str) -> dict[str, Any]:
+    """The public JSON shape of a file's verdict: a text verdict's, plus where each finding is."""
+    document: dict[str, Any] = {
+        "file": file_name,
+        "kind": verdict.kind,
+        "action": verdict.action.value,
+        "categories": list(verdict.categories),
+        "findings": [
+            {
+                "part": found.part,
+                "category": found.finding.category,
+                "rule": found.finding.rule,
+                "start": found.finding.start,
+                "end": found.finding.end,
+                "confidence": found.finding.confidence,
+                "evidence": found.finding.evidence,
+            }
+            for found in verdict.findings
+        ],
+        "faces": [{"part": face.part, "box": list(face.box)} for face in verdict.faces],
+        "parts_screened": verdict.parts_screened,
+        "redacted": verdict.redacted_excerpt,
+    }
+    if verdict.more_findings:
+        document["more_findings"] = verdict.more_findings
+    if verdict.unscreened_reason:
+        document["unscreened"] = verdict.unscreened_reason
+    if verdict.failed_detectors:
+        document["failed_detectors"] = list(verdict.failed_detectors)
+    return document
+
+
+def format_file_verdict(verdict: FileVerdict, file_name: str) -> str:
+    lines = [
+        f"file:     {file_name} ({verdict.kind}; parts screened: {verdict.parts_screened})",
+        f"action:   {verdict.action.value}",
+    ]
+    if verdict.findings:
+        lines.append("findings:")
+        for found in verdict.findings:
+            finding = found.finding
+            lines.append(
+                f"  - {finding.category}  (rule {finding.rule}, "
+                f"confidence {finding.confidence:.2f})  in {found.part}"
+            )
+            lines.append(f"    evidence: {finding.evidence}")
+        if verdict.more_findings:
+            lines.append(f"  ... and {verdict.more_findings} more")
+    else:
+        lines.append("findings: none")
+    if verdict.faces:
+        where = ", ".join(f"{face.part} at {_box(face.box)}" for face in verdict.faces)
+        lines.append(f"faces:    {len(verdict.faces)} ({where}) -> {verdict.faces_action.value}")
+    if verdict.unscreened_reason:
+        lines.append(f"unscreened: {verdict.unscreened_reason}")
+    if verdict.failed_detectors:
+        lines.append("not fully screened: " + ", ".join(verdict.failed_detectors))
+    if verdict.redacted_excerpt:
+        lines.append("redacted:")
+        lines.extend(f"  {line}" for line in verdict.redacted_excerpt.splitlines())
+    return "\n".join(lines)
+
+
+def _box(box: tuple[int, int, int, int]) -> str:
+    x, y, width, height = box
+    return f"{x},{y} {width}x{height}"
 
 
 def _check_lines(screener: Screener, path: Path | None) -> int:

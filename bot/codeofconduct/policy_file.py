@@ -36,6 +36,7 @@ from pydantic import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.codeofconduct.texts import CONTACT_DEFAULT_NAMES, Texts, template_problem, text_keys
+from bot.media.verdict import FacesSetting
 from bot.moderation.policy import HospitalNumberFormat, ScreeningPolicy
 from bot.moderation.taxonomy import CATEGORIES, DEFAULT_ACTIONS, Action
 
@@ -113,6 +114,21 @@ def _category_setting(value: object) -> Action | bool:
     raise ValueError("give an action (remove, hold, signpost, flag, allow) or false")
 
 
+def _faces_setting(value: object) -> FacesSetting:
+    # YAML reads a bare `off` as false (and `on` as true).
+    if value is False:
+        return FacesSetting.OFF
+    if value is True:
+        return FacesSetting.FLAG
+    words = [setting.value for setting in FacesSetting]
+    word = str(value).strip().lower()
+    if word in words:
+        return FacesSetting(word)
+    raise ValueError(
+        f"unknown faces setting {value!r}{did_you_mean(word, words)}; use off, flag or hold"
+    )
+
+
 def _email(value: str) -> str:
     if not regex.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s.]+", value):
         raise ValueError(f"not an email address: {value!r}")
@@ -179,6 +195,7 @@ Terms = Annotated[tuple[Term, ...], BeforeValidator(_none_is_empty_list)]
 CategoryName = Annotated[str, AfterValidator(_known_category)]
 ConductCategoryName = Annotated[str, AfterValidator(_conduct_category)]
 CategorySetting = Annotated[Action | bool, PlainValidator(_category_setting)]
+FacesSettingField = Annotated[FacesSetting, PlainValidator(_faces_setting)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_url)]
@@ -290,6 +307,7 @@ class PolicySettings(_Model):
     texts: Annotated[TextOverrides, BeforeValidator(_none_is_empty)] = TextOverrides()
     strikes: Annotated[Strikes, BeforeValidator(_none_is_empty)] = Strikes()
     signpost_repeat_hours: int = Field(24, ge=0, le=720)
+    faces: FacesSettingField = FacesSetting.FLAG
 
     def text_overrides(self) -> dict[str, str]:
         return self.texts.model_dump(by_alias=True, exclude_none=True)
@@ -338,6 +356,11 @@ class GroupPolicy:
             ),
         )
 
+    @property
+    def faces(self) -> FacesSetting:
+        """What a face in a photo posted here does (off, flag or hold)."""
+        return self.settings.faces
+
     @cached_property
     def contacts(self) -> Mapping[str, Mapping[str, str]]:
         """Each contact's details as the texts use them, default names filled in."""
@@ -375,6 +398,7 @@ class GroupPolicy:
             "texts": settings.text_overrides(),
             "strikes": settings.strikes.model_dump(),
             "signpost_repeat_hours": settings.signpost_repeat_hours,
+            "faces": settings.faces.value,
             "quarantine_retention_days": self.quarantine_retention_days,
         }
 

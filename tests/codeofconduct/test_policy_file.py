@@ -535,3 +535,42 @@ def test_any_yaml_document_either_loads_or_is_a_policy_file_error(document: obje
         assert problems == []
         for chat_id in policy.groups:
             assert policy.screening_policy(chat_id).enabled <= frozenset(CATEGORIES)
+
+
+# --- faces in photos -----------------------------------------------------------------------------
+
+
+def test_faces_are_flagged_by_default_and_off_in_the_shipped_social_kind() -> None:
+    from bot.media.verdict import FacesSetting
+
+    shipped = default_policy_file()
+    assert shipped.group().faces is FacesSetting.FLAG
+    assert shipped.kinds["clinical"]["faces"] == "flag"
+    assert shipped.kinds["social"]["faces"] == "off"
+    assert shipped.group().to_document()["faces"] == "flag"
+
+
+def test_faces_can_be_set_for_the_trust_a_kind_and_a_group() -> None:
+    from bot.media.verdict import FacesSetting
+
+    policy = _policy(
+        f"""
+        faces: hold
+        kinds:
+          social:
+            faces: off
+        groups:
+          {SOCIAL_GROUP}: {{kind: social}}
+          {WARD_GROUP}: {{kind: social, faces: flag}}
+        """
+    )
+    assert policy.group().faces is FacesSetting.HOLD
+    assert policy.group(UNLISTED_GROUP).faces is FacesSetting.HOLD
+    assert policy.group(SOCIAL_GROUP).faces is FacesSetting.OFF  # YAML's bare off is false
+    assert policy.group(WARD_GROUP).faces is FacesSetting.FLAG
+
+
+def test_an_unknown_faces_setting_is_explained_at_its_line() -> None:
+    problems = _problems("version: 1\nfaces: hodl\n")
+    assert [(problem.line, problem.path) for problem in problems] == [(2, "faces")]
+    assert "did you mean hold?" in problems[0].message
