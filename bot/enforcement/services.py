@@ -11,6 +11,7 @@ from typing import Any
 from bot.codeofconduct.policy_file import GroupPolicy, PolicyFile
 from bot.config import Settings
 from bot.enforcement.gateway import TelegramGateway
+from bot.media.pool import MediaScreener
 from bot.moderation import Screener
 from bot.storage.database import Database
 from bot.storage.quarantine import Quarantine
@@ -26,6 +27,8 @@ class Services:
     policy: PolicyFile
     gateway: TelegramGateway
     bot_username: str
+    # Photos and documents are read in worker processes, started on first use.
+    media: MediaScreener = field(default_factory=MediaScreener)
     _screeners: dict[int | None, Screener] = field(default_factory=dict)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -55,4 +58,5 @@ class Services:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        await self.media.close()
         await self.database.dispose()

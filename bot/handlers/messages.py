@@ -6,7 +6,10 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.adapt import post_from_message
+from bot.handlers.attachments import screen_attachments
 from bot.handlers.context import enforcer, services
+from bot.media.merge import merge_verdicts
+from bot.moderation.taxonomy import Action
 
 
 async def screen_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -16,7 +19,11 @@ async def screen_group_message(update: Update, context: ContextTypes.DEFAULT_TYP
     if message.from_user.id == context.bot.id:
         return  # the bot's own notices and reposts
     post = post_from_message(message, edited=update.edited_message is not None)
-    if not post.text:
-        return  # photos and documents without a caption: screened by the media feature
-    verdict = services(context).screener(post.chat_id).screen(post)
+    if not post.text and not post.attachments:
+        return
+    running = services(context)
+    verdict = running.screener(post.chat_id).screen(post)
+    if post.attachments and verdict.action is not Action.REMOVE:
+        files = await screen_attachments(context.bot, post, running)
+        verdict = merge_verdicts(verdict, files)
     await enforcer(context).enforce(post, verdict, message.chat.title or "")
