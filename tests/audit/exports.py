@@ -13,6 +13,17 @@ from typing import Any
 LRM = "\u200e"
 NARROW_NBSP = "\u202f"
 
+# Patient data the engine removes, and every way it could leak into an output.
+NHS_NUMBER_TEXT = "NHS no 943 476 5919"  # passes the NHS check digit
+NINO_TEXT = "NI no JT 48 61 93 B"
+PATIENT_DATA = ("943 476 5919", "9434765919", "JT 48 61 93 B", "JT486193B")
+
+
+def assert_no_patient_data(*outputs: str) -> None:
+    for output in outputs:
+        for secret in PATIENT_DATA:
+            assert secret not in output
+
 
 def telegram_message(
     message_id: int, text: Any, *, author: str = "Jane Smith", date: str = "2024-01-15T09:30:00"

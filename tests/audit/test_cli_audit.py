@@ -1,9 +1,9 @@
-"""`staffguard audit` as an admin runs it: a real process on export files written here.
+"""`staffguard audit` as an admin runs it, on export files written here, with the real engine.
 
-The processes screen with the default engine. While the patient-data
-detectors are not registered yet, a `sitecustomize` on PYTHONPATH adds small
-stand-ins (see `stand_in.py`) in every process, worker processes included;
-once the real ones find "NHS no 943 476 5919" the stand-ins stay out.
+Most cases call `bot.cli.main` in this process: it is the code the command
+runs. Two start the installed `staffguard audit` as a process, for what only
+a process shows: its exit status, the progress line on a terminal, a broken
+export's error without a traceback, and worker processes for `--jobs`.
 """
 
 from __future__ import annotations
@@ -12,18 +12,25 @@ import io
 import json
 import os
 import pickle
+import pty
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot.audit.runner import SERIAL_FIRST, AuditSummary
+from bot.cli import main
 from bot.cli.audit import Progress, ScreenerFromPolicy
 from tests.audit.exports import (
     LRM,
+    NHS_NUMBER_TEXT,
+    NINO_TEXT,
     WHATSAPP_LOCALES,
+    assert_no_patient_data,
     telegram_account,
     telegram_chat,
     telegram_message,
@@ -31,41 +38,46 @@ from tests.audit.exports import (
     whatsapp_text,
     write_zip,
 )
-from tests.audit.stand_in import NHS_NUMBER_TEXT, NINO_TEXT
 
 REPO = Path(__file__).resolve().parents[2]
-SECRETS = ("943 476 5919", "9434765919", "JT 48 61 93 B", "JT486193B")
+# The command as installed; `python -m bot.cli` where the package is not installed.
+STAFFGUARD = Path(sys.executable).with_name("staffguard")
+COMMAND = [str(STAFFGUARD)] if STAFFGUARD.exists() else [sys.executable, "-m", "bot.cli"]
 
 
-@pytest.fixture(scope="module")
-def cli_env(tmp_path_factory) -> dict[str, str]:
-    site = tmp_path_factory.mktemp("site")
-    (site / "sitecustomize.py").write_text(
-        "from tests.audit.stand_in import install_if_needed\ninstall_if_needed()\n"
-    )
-    return os.environ | {"PYTHONPATH": f"{site}{os.pathsep}{REPO}"}
+@dataclass(frozen=True)
+class Run:
+    status: int
+    stdout: str
+    stderr: str
+
+
+Audit = Callable[..., Run]
 
 
 @pytest.fixture
-def audit(cli_env):
-    def run(*args: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", "audit", *map(str, args)],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-            cwd=REPO,
-            env=cli_env,
-        )
+def audit(capsys: pytest.CaptureFixture[str]) -> Audit:
+    """`staffguard audit ARGS` in this process."""
+
+    def run(*args: object) -> Run:
+        status = main(["audit", *map(str, args)])
+        stdout, stderr = capsys.readouterr()
+        return Run(status, stdout, stderr)
 
     return run
 
 
-def assert_no_secrets(*texts: str) -> None:
-    for text in texts:
-        for secret in SECRETS:
-            assert secret not in text
+def audit_process(*args: object, stderr: int = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """`staffguard audit ARGS` as a process of its own."""
+    return subprocess.run(
+        [*COMMAND, "audit", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=REPO,
+    )
 
 
 def json_lines(path: Path) -> list[dict]:
@@ -93,32 +105,38 @@ def test_a_telegram_export_folder_gives_a_summary_and_three_redacted_outputs(aud
     folder = telegram_folder(tmp_path)
     html, csv_file, jsonl = tmp_path / "r.html", tmp_path / "r.csv", tmp_path / "r.jsonl"
     result = audit(folder, "--out", html, "--csv", csv_file, "--json", jsonl)
-    assert result.returncode == 0, result.stderr
+    assert result.status == 0, result.stderr
     assert result.stderr == ""  # no progress line when stderr is not a terminal
     out = result.stdout
     assert "Telegram Desktop export (single chat)" in out
     assert "Messages screened:                 4" in out
     assert "Service messages (not screened):   1" in out
     assert "1 attachment not screened" in out
+    assert "Breaches:                          2 (remove 2)" in out
     assert "patient.nhs_number" in out
     assert "personal.nino" in out
     assert "Bob Jones" in out
     assert "2024-02" in out  # the month between two breaches is shown, at 0
+    assert f"JSON lines:                        {jsonl}" in out
     breaches = json_lines(jsonl)
-    assert [(b["id"], b["date"], b["author"]) for b in breaches] == [
-        (3, "2024-01-15T09:30:00", "Jane Smith"),
-        (4, "2024-03-02T17:45:00", "Bob Jones"),
+    assert [(b["id"], b["date"], b["author"], b["action"]) for b in breaches] == [
+        (3, "2024-01-15T09:30:00", "Jane Smith", "remove"),
+        (4, "2024-03-02T17:45:00", "Bob Jones", "remove"),
     ]
-    assert breaches[0]["action"] == "remove"
-    assert "patient.nhs_number" in breaches[0]["categories"]
+    assert [(b["categories"], b["redacted"]) for b in breaches] == [
+        (["patient.nhs_number"], "Bed 4 NHS no [NHS number]"),
+        (["personal.nino"], "Pay query NI no [NI number]"),
+    ]
+    assert [f["rule"] for b in breaches for f in b["findings"]] == ["nhs_number.checked", "nino"]
     assert breaches[1]["edited"] is True
     report = html.read_text(encoding="utf-8")
     assert report.count("<svg") == 3
     assert "<script" not in report
-    assert csv_file.read_text(encoding="utf-8").count("\n") >= 3
-    assert_no_secrets(
-        out, result.stderr, report, csv_file.read_text(), jsonl.read_text(encoding="utf-8")
-    )
+    assert "Bed 4 NHS no [NHS number]" in report
+    spreadsheet = csv_file.read_text(encoding="utf-8")
+    assert "Pay query NI no [NI number]" in spreadsheet
+    assert spreadsheet.count("\n") >= 3
+    assert_no_patient_data(out, report, spreadsheet, jsonl.read_text(encoding="utf-8"))
 
 
 def test_a_whole_account_export_names_the_chat_of_each_breach(audit, tmp_path):
@@ -130,10 +148,11 @@ def test_a_whole_account_export_names_the_chat_of_each_breach(audit, tmp_path):
     )
     jsonl = tmp_path / "b.jsonl"
     result = audit(path, "--json", jsonl)
-    assert result.returncode == 0, result.stderr
+    assert result.status == 0, result.stderr
     assert "whole account" in result.stdout
     (breach,) = json_lines(jsonl)
     assert (breach["chat"], breach["id"], breach["ref"]) == ("Theatres", 8, "Theatres #8")
+    assert breach["redacted"] == "NI no [NI number]"
 
 
 PICKED_LOCALES = [
@@ -155,7 +174,7 @@ def test_whatsapp_exports_in_each_locale(audit, tmp_path, locale):
     path.write_text("garbage before the chat\n" + whatsapp_text(locale, lines), encoding="utf-8")
     jsonl = tmp_path / "b.jsonl"
     result = audit(path, "--json", jsonl)
-    assert result.returncode == 0, result.stderr
+    assert result.status == 0, result.stderr
     assert f"WhatsApp export ({locale.platform}" in result.stdout
     assert "Messages screened:                 2" in result.stdout
     assert "Service messages (not screened):   2" in result.stdout
@@ -165,9 +184,9 @@ def test_whatsapp_exports_in_each_locale(audit, tmp_path, locale):
     assert breach["author"] == "Bob Jones"
     assert breach["chat"] == "Ward 7"
     assert breach["line"] == 4
-    assert "patient.nhs_number" in breach["categories"]
-    assert breach["redacted"].startswith("Bed 4\n")
-    assert_no_secrets(result.stdout, jsonl.read_text(encoding="utf-8"))
+    assert breach["categories"] == ["patient.nhs_number"]
+    assert breach["redacted"] == "Bed 4\nNHS no [NHS number]\nthanks"
+    assert_no_patient_data(result.stdout, jsonl.read_text(encoding="utf-8"))
 
 
 def test_a_whatsapp_ios_zip_with_media_reports_attachments_not_screened(audit, tmp_path):
@@ -182,10 +201,10 @@ def test_a_whatsapp_ios_zip_with_media_reports_attachments_not_screened(audit, t
         {"_chat.txt": chat, "00000001-PHOTO-2024-01-15-09-31-00.jpg": b"\xff\xd8\xff"},
     )
     result = audit(path, "--fail-on", "remove")
-    assert result.returncode == 1
+    assert result.status == 1
     assert "2 attachments not screened (1 of them not included in the export)" in result.stdout
     assert "personal.nino" in result.stdout
-    assert_no_secrets(result.stdout)
+    assert_no_patient_data(result.stdout, result.stderr)
 
 
 @pytest.mark.parametrize(
@@ -200,10 +219,10 @@ def test_fail_on_sets_the_exit_status_for_scripts(audit, tmp_path, texts, fail_o
     path = tmp_path / "result.json"
     path.write_text(telegram_chat([telegram_message(i, t) for i, t in enumerate(texts)]))
     args = ["--fail-on", fail_on] if fail_on else []
-    assert audit(path, *args).returncode == status
+    assert audit(path, *args).status == status
 
 
-def test_a_truncated_telegram_export_reports_what_was_read_then_fails_clearly(audit, tmp_path):
+def test_a_truncated_telegram_export_reports_what_was_read_then_fails_clearly(tmp_path):
     content = telegram_chat(
         [telegram_message(1, NHS_NUMBER_TEXT), telegram_message(2, f"second {NINO_TEXT}")]
     )
@@ -211,15 +230,17 @@ def test_a_truncated_telegram_export_reports_what_was_read_then_fails_clearly(au
     path.write_text(content[: content.index("second")])
     jsonl = tmp_path / "b.jsonl"
     html = tmp_path / "r.html"
-    result = audit(path, "--json", jsonl, "--out", html)
+    result = audit_process(path, "--json", jsonl, "--out", html)
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert "cut short or malformed after 1 messages" in result.stderr
     assert "cover the 1 messages read before that" in result.stderr
     assert "Messages read:                     1" in result.stdout
-    assert len(json_lines(jsonl)) == 1
-    assert "The export broke off" in html.read_text(encoding="utf-8")
-    assert_no_secrets(result.stdout, result.stderr, html.read_text(encoding="utf-8"))
+    (breach,) = json_lines(jsonl)
+    assert breach["redacted"] == "NHS no [NHS number]"
+    report = html.read_text(encoding="utf-8")
+    assert "The export broke off" in report
+    assert_no_patient_data(result.stdout, result.stderr, report)
 
 
 def test_a_whatsapp_file_of_garbage_lines_keeps_them_as_text_or_counts_them(audit, tmp_path):
@@ -232,7 +253,7 @@ def test_a_whatsapp_file_of_garbage_lines_keeps_them_as_text_or_counts_them(audi
         + b"15/01/2024, 09:31 - Ann: next\n"
     )
     result = audit(path, "--fail-on", "remove")
-    assert result.returncode == 1  # the number on a continuation line was screened
+    assert result.status == 1  # the number on a continuation line was screened
     assert "Lines outside any message:         1" in result.stdout
     assert "Lines not in UTF-8:                2" in result.stdout
 
@@ -248,21 +269,20 @@ def test_files_that_are_not_exports_fail_with_a_clear_message(audit, tmp_path, c
     path = tmp_path / "export.json"
     path.write_bytes(content)
     result = audit(path)
-    assert result.returncode == 3
+    assert result.status == 3
     assert message in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_a_missing_export_fails_clearly(audit, tmp_path):
     result = audit(tmp_path / "missing")
-    assert result.returncode == 3
+    assert result.status == 3
     assert "no such file or folder" in result.stderr
 
 
 def test_an_output_that_cannot_be_written_fails_before_screening(audit, tmp_path):
     folder = telegram_folder(tmp_path)
     result = audit(folder, "--out", tmp_path / "no" / "such" / "dir" / "r.html")
-    assert result.returncode == 2
+    assert result.status == 2
     assert "cannot write" in result.stderr
     assert result.stdout == ""
 
@@ -270,31 +290,75 @@ def test_an_output_that_cannot_be_written_fails_before_screening(audit, tmp_path
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 def test_a_full_disk_is_a_clear_error(audit, tmp_path):
     result = audit(telegram_folder(tmp_path), "--json", "/dev/full")
-    assert result.returncode == 5
+    assert result.status == 5
     assert "cannot write the outputs: No space left on device" in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_an_output_may_not_overwrite_the_export(audit, tmp_path):
     folder = telegram_folder(tmp_path)
     result = audit(folder / "result.json", "--json", folder / "result.json")
-    assert result.returncode == 2
+    assert result.status == 2
     assert "named twice" in result.stderr
     assert (folder / "result.json").read_text().startswith("{")
 
 
-def test_jobs_screen_in_parallel_with_the_same_results_in_the_same_order(audit, tmp_path):
-    count = SERIAL_FIRST + 2_000  # workers start after the first SERIAL_FIRST messages
+def large_export(path: Path, screened: int) -> Path:
+    """Joins that are read but not screened, so worker processes start soon, then posts."""
+    joins = [telegram_service(i) for i in range(SERIAL_FIRST)]
     texts = ["Handover at 2", NHS_NUMBER_TEXT, f"Pay {NINO_TEXT}", "", "Cake"]
-    messages = [telegram_message(i, texts[i % len(texts)]) for i in range(count)]
-    path = tmp_path / "result.json"
-    path.write_text(telegram_chat(messages))
-    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    assert audit(path, "--json", one, "--jobs", "1").returncode == 0
-    result = audit(path, "--json", two, "--jobs", "2")
-    assert result.returncode == 0, result.stderr
-    assert len(json_lines(one)) == count * 2 // 5
-    assert one.read_text() == two.read_text()
+    posts = [
+        telegram_message(i, texts[i % len(texts)])
+        for i in range(SERIAL_FIRST, SERIAL_FIRST + screened)
+    ]
+    path.write_text(telegram_chat(joins + posts))
+    return path
+
+
+def audit_process_on_a_terminal(*args: object) -> tuple[subprocess.CompletedProcess[str], str]:
+    """The command with its stderr on a pseudo-terminal, and what it showed there.
+
+    The terminal is read once the process has ended: fine for a few status lines.
+    """
+    controller, terminal = pty.openpty()
+    try:
+        result = audit_process(*args, stderr=terminal)
+    finally:
+        os.close(terminal)
+    try:
+        return result, read_until_closed(controller)
+    finally:
+        os.close(controller)
+
+
+def read_until_closed(controller: int) -> str:
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # EIO: nothing left, and no process holds the terminal open
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def test_a_large_export_on_a_terminal_shows_progress_and_uses_worker_processes(audit, tmp_path):
+    path = large_export(tmp_path / "result.json", screened=1_500)
+    serial, parallel = tmp_path / "serial.jsonl", tmp_path / "parallel.jsonl"
+    assert audit(path, "--json", serial, "--jobs", "1").status == 0
+    result, shown = audit_process_on_a_terminal(
+        path, "--json", parallel, "--jobs", "2", "--fail-on", "remove"
+    )
+    assert result.returncode == 1, shown  # --fail-on remove: breaches were found
+    assert shown.startswith("\rread 1,000 messages, 0 breaches (")
+    assert "\n" not in shown  # only a status line, rewritten in place
+    assert shown.endswith("\r")
+    assert shown.rsplit("\r", 2)[1].isspace()  # the last thing shown: the line blanked out
+    assert "Messages screened:                 1,200" in result.stdout
+    assert len(json_lines(parallel)) == 1_500 * 2 // 5
+    assert parallel.read_text() == serial.read_text()
+    assert_no_patient_data(result.stdout, shown, parallel.read_text())
 
 
 POLICY = """\
@@ -319,18 +383,18 @@ def test_the_group_policy_decides_as_it_would_in_the_group(audit, tmp_path):
     result = audit(
         path, "--policy", policy, "--chat", "-1001111", "--json", jsonl, "--fail-on", "hold"
     )
-    assert result.returncode == 0, result.stderr
+    assert result.status == 0, result.stderr
     assert [(b["id"], b["action"], b["categories"]) for b in json_lines(jsonl)] == [
         (2, "signpost", ["personal.nino"])
     ]
-    assert audit(path, "--fail-on", "remove").returncode == 1  # the defaults remove both
+    assert audit(path, "--fail-on", "remove").status == 1  # the defaults remove both
 
 
 def test_a_broken_policy_file_fails_before_reading_the_export(audit, tmp_path):
     policy = tmp_path / "policy.yaml"
     policy.write_text("categories:\n  conduct.politcal: remove\n")
     result = audit(tmp_path / "missing.json", "--policy", policy)
-    assert result.returncode == 4
+    assert result.status == 4
     assert "politcal" in result.stdout + result.stderr
 
 
@@ -344,8 +408,11 @@ def test_the_screener_factory_travels_to_worker_processes_intact(tmp_path):
 
 
 @pytest.mark.parametrize("jobs", ["-1", "two"])
-def test_a_bad_job_count_is_a_usage_error(audit, tmp_path, jobs):
-    assert audit(tmp_path, "--jobs", jobs).returncode == 2
+def test_a_bad_job_count_is_a_usage_error(capsys, tmp_path, jobs):
+    with pytest.raises(SystemExit) as exited:
+        main(["audit", str(tmp_path), "--jobs", jobs])
+    assert exited.value.code == 2
+    assert "argument --jobs" in capsys.readouterr().err
 
 
 def test_the_progress_line_rewrites_itself_and_is_cleared_at_the_end():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,16 +10,11 @@ from functools import partial
 
 import pytest
 
+from bot.audit import runner
 from bot.audit.model import ExportedAttachment, ExportedMessage, ExportError, MessageKind, ReadNotes
 from bot.audit.runner import AuditSummary, Breach, run_audit, screen_messages
-from bot.moderation import Action, Screener
-from tests.audit.stand_in import (
-    NHS_NUMBER_TEXT,
-    NINO_TEXT,
-    StandInNhsNumber,
-    StandInNino,
-    stand_in_screener,
-)
+from bot.moderation import Action, Screener, Verdict
+from tests.audit.exports import NHS_NUMBER_TEXT, NINO_TEXT, assert_no_patient_data
 
 
 @dataclass
@@ -73,9 +69,7 @@ def sample_messages() -> list[ExportedMessage]:
 
 def test_every_message_is_counted_and_only_posts_with_text_are_screened():
     sink = CollectingSink()
-    summary = run_audit(
-        ListExport(sample_messages()), screener_factory=stand_in_screener, sinks=[sink]
-    )
+    summary = run_audit(ListExport(sample_messages()), screener_factory=Screener, sinks=[sink])
     assert summary.messages_read == 7
     assert summary.messages_screened == 4
     assert summary.service_messages == 1
@@ -95,17 +89,25 @@ def test_every_message_is_counted_and_only_posts_with_text_are_screened():
 
 def test_a_breach_carries_only_the_redacted_text():
     sink = CollectingSink()
-    run_audit(ListExport(sample_messages()), screener_factory=stand_in_screener, sinks=[sink])
-    breach = sink.breaches[0]
-    assert not hasattr(breach, "text")
-    assert breach.verdict.redacted_text == "Bed 4 NHS no [NHS number] for bloods"
-    assert "943" not in repr(breach)
+    run_audit(ListExport(sample_messages()), screener_factory=Screener, sinks=[sink])
+    assert [breach.verdict.redacted_text for breach in sink.breaches] == [
+        "Bed 4 NHS no [NHS number] for bloods",
+        "Payroll query NI no [NI number]",
+        "NHS no [NHS number] and NI no [NI number]",
+    ]
+    assert [finding.rule for finding in sink.breaches[2].verdict.findings] == [
+        "nhs_number.checked",
+        "nino",
+    ]
+    for breach in sink.breaches:
+        assert not hasattr(breach, "text")
+        assert_no_patient_data(repr(breach))
 
 
 def test_an_export_that_breaks_off_keeps_what_was_read_and_records_why():
     sink = CollectingSink()
     export = ListExport(sample_messages()[:2], breaks_off=True)
-    summary = run_audit(export, screener_factory=stand_in_screener, sinks=[sink])
+    summary = run_audit(export, screener_factory=Screener, sinks=[sink])
     assert summary.messages_read == 2
     assert summary.breaches == 1
     assert summary.error == "test.json is cut short or malformed after 3 messages"
@@ -116,7 +118,7 @@ def test_reader_notes_reach_the_summary():
     export = ListExport([post(1, "hi")])
     export.notes.skipped_lines = 4
     export.notes.undecodable_lines = 2
-    summary = run_audit(export, screener_factory=stand_in_screener)
+    summary = run_audit(export, screener_factory=Screener)
     assert (summary.skipped_lines, summary.undecodable_lines) == (4, 2)
 
 
@@ -125,7 +127,7 @@ def test_progress_is_reported_every_so_many_messages():
     messages = [post(i, "hello") for i in range(25)]
     run_audit(
         ListExport(messages),
-        screener_factory=stand_in_screener,
+        screener_factory=Screener,
         on_progress=lambda summary: seen.append(summary.messages_read),
         progress_every=10,
     )
@@ -157,29 +159,38 @@ def many_messages(count: int) -> list[ExportedMessage]:
     return items
 
 
-@pytest.mark.parametrize("jobs", [2, 3])
-def test_worker_processes_give_the_same_verdicts_in_the_same_order(jobs: int):
-    messages = many_messages(2_345)
-    serial = list(screen_messages(messages, stand_in_screener, jobs=1))
-    parallel = list(screen_messages(messages, stand_in_screener, jobs=jobs, serial_first=100))
-    assert [m.ref for m, _ in parallel] == [m.ref for m in messages]
-    assert parallel == serial
+def with_text(messages: list[ExportedMessage], text: str) -> int:
+    return sum(message.is_screenable and text in message.text for message in messages)
 
 
-def test_worker_processes_also_keep_what_came_before_a_break():
-    export = ListExport(many_messages(1_203), breaks_off=True)
-    sink = CollectingSink()
-    summary = run_audit(
-        export, screener_factory=stand_in_screener, sinks=[sink], jobs=2, serial_first=0
+def breaking_off(messages: list[ExportedMessage]) -> Iterator[ExportedMessage]:
+    yield from messages
+    raise ExportError("result.json is cut short")
+
+
+def screened_until_the_break(
+    screened: Iterator[tuple[ExportedMessage, Verdict | None]],
+) -> list[tuple[ExportedMessage, Verdict | None]]:
+    read: list[tuple[ExportedMessage, Verdict | None]] = []
+    with pytest.raises(ExportError, match="cut short"):
+        read.extend(screened)  # keeps the pairs yielded before the error
+    return read
+
+
+def test_worker_processes_give_the_same_verdicts_in_order_up_to_a_break(monkeypatch):
+    # Small chunks: a short export keeps many chunks in flight across the workers.
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 40)
+    messages = many_messages(703)
+    serial = list(screen_messages(messages, Screener, jobs=1))
+    parallel = screened_until_the_break(
+        screen_messages(breaking_off(messages), Screener, jobs=2, serial_first=100)
     )
-    assert summary.messages_read == 1_203
-    assert summary.error is not None
-    serial = run_audit(ListExport(many_messages(1_203)), screener_factory=stand_in_screener)
-    assert summary.breaches == serial.breaches > 0
-
-
-def test_stand_in_detectors_are_real_detectors():
-    screener = Screener(detectors=[StandInNhsNumber(), StandInNino()])
-    assert screener.screen("NHS 943 476 5918").action is Action.ALLOW  # fails modulus 11
-    verdict = screener.screen(NHS_NUMBER_TEXT)
-    assert verdict.categories == ("patient.nhs_number",)
+    assert [message.ref for message, _ in parallel] == [message.ref for message in messages]
+    assert parallel == serial
+    found = Counter(
+        category for _, verdict in parallel if verdict for category in verdict.categories
+    )
+    assert found == {
+        "patient.nhs_number": with_text(messages, NHS_NUMBER_TEXT),
+        "personal.nino": with_text(messages, NINO_TEXT),
+    }
