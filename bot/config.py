@@ -7,8 +7,6 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "STAFFGUARD_"
 
@@ -46,6 +44,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url_parses(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url  # here: SQLAlchemy is slow to import
+        from sqlalchemy.exc import ArgumentError
+
         try:
             make_url(value)
         except ArgumentError:
@@ -68,6 +69,8 @@ class Settings(BaseSettings):
 
     @property
     def database_url_redacted(self) -> str:
+        from sqlalchemy.engine import make_url
+
         return make_url(self.database_url).render_as_string(hide_password=True)
 
 

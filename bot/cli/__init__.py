@@ -1,4 +1,9 @@
-"""`staffguard` command line: one module per sub-command, each with `register()`."""
+"""`staffguard` command line: one module per sub-command, each with `register()`.
+
+Only the module of the command being run is imported, so `staffguard check`
+does not pay for the database, Telegram and media libraries (nor does each
+worker process of `staffguard audit --jobs`).
+"""
 
 from __future__ import annotations
 
@@ -6,29 +11,45 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
 from bot import __version__
-from bot.cli import audit, check, evaluate, keys, policy, run
 from bot.cli.errors import CliError, ExitCode
 
-_COMMANDS = (audit, check, evaluate, keys, policy, run)
+# command -> its module under bot.cli
+COMMANDS = {
+    "audit": "audit",
+    "check": "check",
+    "eval": "evaluate",
+    "keys": "keys",
+    "policy": "policy",
+    "run": "run",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every command, or just for `only` (the one being run)."""
     parser = argparse.ArgumentParser(
         prog="staffguard",
         description="Keeps patient data and abuse out of NHS staff messaging groups.",
     )
     parser.add_argument("--version", action="version", version=f"staffguard {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in _COMMANDS:
-        command.register(commands)
+    for name, module in COMMANDS.items():
+        if only is None or name == only:
+            import_module(f"bot.cli.{module}").register(commands)
     return parser
+
+
+def _requested_command(argv: Sequence[str]) -> str | None:
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_requested_command(arguments)).parse_args(arguments)
     try:
         return int(args.handler(args))
     except CliError as error:
