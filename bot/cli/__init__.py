@@ -21,8 +21,10 @@ COMMANDS = {
     "audit": "audit",
     "check": "check",
     "eval": "evaluate",
+    "incidents": "incidents",
     "keys": "keys",
     "policy": "policy",
+    "report": "report",
     "run": "run",
 }
 
