@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
 
+from bot.enforcement.gateway import retry_after_seconds
+
 log = logging.getLogger(__name__)
 
 UpdateHandler = Callable[[Update], Awaitable[None]]
@@ -61,7 +63,7 @@ class ReliablePoller:
             except InvalidToken:
                 raise
             except RetryAfter as error:
-                await _sleep_or_stop(stop, _seconds(error.retry_after))
+                await _sleep_or_stop(stop, retry_after_seconds(error.retry_after))
                 continue
             except (NetworkError, TimedOut) as error:
                 log.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
@@ -114,8 +116,3 @@ class ReliablePoller:
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-def _seconds(retry_after: object) -> float:
-    total = getattr(retry_after, "total_seconds", None)
-    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,6 +73,19 @@ class Case:
     @property
     def evidence(self) -> list[Evidence]:
         return evidence_from_verdict(self.verdict)
+
+    @property
+    def alert_fields(self) -> dict[str, Any]:
+        """What admin alerts and escalations say about the incident (all redacted)."""
+        return {
+            "group_title": self.group_title,
+            "poster_name": self.poster_name,
+            "categories": self.verdict.categories,
+            "rules": [finding.rule for finding in self.verdict.findings],
+            "redacted_text": self.verdict.redacted_text,
+            "incident_id": self.incident_id,
+            "action": self.verdict.action,
+        }
 
     @property
     def main_category(self) -> str:
@@ -348,13 +362,7 @@ class Enforcer:
 
     async def _alert_admins(self, case: Case) -> tuple[Outcome, str]:
         text = case.texts.admin_alert(
-            group_title=case.group_title,
-            poster_name=case.poster_name,
-            categories=case.verdict.categories,
-            rules=[finding.rule for finding in case.verdict.findings],
-            redacted_text=case.verdict.redacted_text,
-            incident_id=case.incident_id,
-            action=case.verdict.action,
+            **case.alert_fields,
         )
         if case.verdict.action is Action.FLAG:
             markup = buttons.flag_review(case.incident_id)
@@ -462,13 +470,7 @@ class Enforcer:
         if chat is None:
             return Outcome.SKIPPED, "no senior-manager chat is configured"
         text = case.texts.senior_manager_escalation(
-            group_title=case.group_title,
-            poster_name=case.poster_name,
-            categories=case.verdict.categories,
-            rules=[finding.rule for finding in case.verdict.findings],
-            redacted_text=case.verdict.redacted_text,
-            incident_id=case.incident_id,
-            action=case.verdict.action,
+            **case.alert_fields,
             strike_count=case.strikes,
             window_days=case.group.settings.strikes.window_days,
         )

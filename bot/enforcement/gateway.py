@@ -80,6 +80,22 @@ class TelegramGateway:
             lambda: self.bot.restrict_chat_member(chat_id, user_id, silenced, until_date=until)
         )
 
+    async def unmute(self, chat_id: int, user_id: int) -> Attempt:
+        """Lift a mute: the member may post again as everyone else does."""
+        everything = ChatPermissions.all_permissions()
+        return await self._call(lambda: self.bot.restrict_chat_member(chat_id, user_id, everything))
+
+    async def membership(self, chat_id: int, user_id: int) -> ChatMember | None:
+        """The person's membership of the group now; None if Telegram will not say."""
+        result: list[ChatMember] = []
+
+        async def call() -> bool:
+            result.append(await self.bot.get_chat_member(chat_id, user_id))
+            return True
+
+        attempt = await self._call(call)
+        return result[0] if attempt.ok and result else None
+
     async def remove_member(self, chat_id: int, user_id: int) -> Attempt:
         return await self._call(lambda: self.bot.ban_chat_member(chat_id, user_id))
 
@@ -114,7 +130,7 @@ class TelegramGateway:
             try:
                 result = await make_call()
             except RetryAfter as error:
-                await asyncio.sleep(_seconds(error.retry_after))
+                await asyncio.sleep(retry_after_seconds(error.retry_after))
                 last_problem = "flood control"
                 continue
             except Forbidden as error:
@@ -135,6 +151,7 @@ class TelegramGateway:
         return Attempt(False, f"gave up after {self._max_attempts} tries: {last_problem}")
 
 
-def _seconds(retry_after: object) -> float:
+def retry_after_seconds(retry_after: object) -> float:
+    """Telegram's `retry_after` in seconds (PTB gives an int or a timedelta)."""
     total = getattr(retry_after, "total_seconds", None)
     return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
