@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 
 import regex
 
@@ -143,11 +144,12 @@ def repeated_personal_data(original: str, spans: Sequence[Span]) -> list[Span]:
     return repeats
 
 
-def _repeat_patterns(found: str) -> list[regex.Pattern[str]]:
+@lru_cache(maxsize=4096)
+def _repeat_patterns(found: str) -> tuple[regex.Pattern[str], ...]:
     patterns: list[regex.Pattern[str]] = []
     if len(found.strip()) >= _MIN_REPEAT_LENGTH:
         patterns.append(regex.compile(regex.escape(found), regex.IGNORECASE))
     digits = [char for char in found if char.isdecimal()]
     if len(digits) >= _MIN_REPEAT_DIGITS:
         patterns.append(regex.compile(_DIGIT_SEPARATOR.join(digits)))
-    return patterns
+    return tuple(patterns)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.moderation.detectors.address import AddressDetector
+from bot.moderation.detectors.contact import ContactDetector
 from bot.moderation.normalise import normalise
 from bot.moderation.screener import Screener
 from bot.moderation.taxonomy import Action
@@ -147,6 +148,11 @@ def test_malformed_postcodes_and_outward_codes_are_not_found(not_a_postcode: str
         "Pharmacy: 2 Hospital Lane entrance closed, use the Main St door",
         "CQC visit to our base at 12 High St on Tuesday",
         "Outpatients has moved to 4 Station Road from Monday",
+        "team night out at The Crown, 12 Market Street, from 7",
+        # a colleague's home address (the contact detector reports it as colleague data)
+        "Charge Nurse Baird lives at 9 Thornfield Rise, LS8 2QP if anyone's dropping a present",
+        "the agency nurse on Ward 9 wants her payslip posted, her address is 3 Fern Close, "
+        "YO31 8TD",
     ],
 )
 def test_venues_bases_colleagues_and_areas_are_not_patient_addresses(text: str) -> None:
@@ -234,3 +240,29 @@ def test_screener_allows_a_staff_event_venue() -> None:
 def test_hostile_input_is_screened_without_error(hostile: str) -> None:
     for match in find(hostile):
         assert 0 <= match.start < match.end <= len(hostile)
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "appointment letter went to 7 Kestrel Way instead of 17, she never got it",
+            "7 Kestrel Way",
+        ),
+        ("results letter sent to the wrong address: 52 Holme Lane, he's moved", "52 Holme Lane"),
+        (
+            "release address for Monday is 14 Grange Road, DN4 6RT – probation aware",
+            "14 Grange Road, DN4 6RT",
+        ),
+    ],
+)
+def test_letters_and_releases_make_an_address_a_patients(text: str, address: str) -> None:
+    assert found_text(text) == [address]
+    assert find(text)[0].confidence >= 0.5
+
+
+def test_a_colleagues_address_is_colleague_data_not_a_patients() -> None:
+    text = "Sister Ahmed's home address is 40 Larch Grove, S10 3PT if anyone's sending a card"
+    verdict = Screener(detectors=[AddressDetector(), ContactDetector()]).screen(text)
+    assert verdict.categories == ("personal.colleague_data",)
+    assert "Larch Grove" not in verdict.redacted_text

@@ -64,6 +64,26 @@ def screen(text: str):
         "the postie from Aysgarth with MND has been admitted",
         "the headteacher at Brigg Primary is on the memory clinic list",
         "our oldest on the Haworth list turned 104 today, the one on home oxygen",
+        # acute medicine, ED, theatres: bed + age/sex + a suspected or acute diagnosis
+        "Majors 4: 66M, ?ACS, trop pending, on the heparin pathway",
+        "SAU bay 2 bed 1, 44M, ?appendicitis, for CT abdo",
+        "theatre 2: 34F, ?ectopic, going straight in",
+        "bed 12 on the stroke unit, 81F, thrombolysed at 14:20",
+        "the lady in cubicle 4 with the ?stroke is 91, family on the way",
+        # a named unit written in lower case, an age band, a rescue or a prison incident
+        "the 15 year old on the children's ward who took 30 paracetamol is medically fit",
+        "the 13 year old in paeds ED who's pregnant, police are aware",
+        "resus 2: the farmer from the quad bike crash this morning, 50s, intubated",
+        "lad on B wing who cut himself last night needs the wound rechecking",
+        "the girl on the adolescent unit who tied a ligature last night is on 1:1 now",
+        # a rare condition, named or eponymous
+        "the only patient on the renal unit with Alport syndrome is back in",
+        "the only child in the school with cystic fibrosis is off again with a chest infection",
+        # a public role, or a relative of one, with a condition or treatment
+        "the local councillor's husband is on the stroke unit after a bleed",
+        "the Rovers striker came in with a dislocated shoulder after Saturday's match",
+        "the BBC weatherman is in the eye clinic today for his cataract op",
+        "the headteacher from the primary in Sedbergh is on the chemo day unit today",
     ],
 )
 def test_identifying_combinations_are_removed(text: str) -> None:
@@ -108,6 +128,20 @@ def test_identifying_combinations_are_removed(text: str) -> None:
         "Saw one of our regulars in Asda today, looked really well",
         "Thanks to the estates lads at Cedar House for fixing the heating",
         "Penistone base opens Monday, Delta 31 covering Pontefract, Sussex crews on standby",
+        # units, roles and queried diagnoses in team business
+        "the children's ward is short of a nurse tonight, can anyone help",
+        "the day unit is closed on Monday for the bank holiday",
+        "stroke unit needs 2 HCAs for the late",
+        "The local MP is opening the new dialysis unit next month",
+        "the vicar is coming in to bless the new chapel on Friday",
+        "our 40s and 50s night out is on the 12th, all welcome",
+        "can someone take the ?PE bloods to the lab, the pod is down",
+        "reminder: ?sepsis patients need antibiotics within the hour, per the policy",
+        "MND awareness day is Friday, stand in the atrium",
+        "the BBC are filming in ED on Thursday, consent forms at the desk",
+        "new fire doors on the labour ward corridor are being fitted Tuesday",
+        "Bay 3 needs a deep clean before the next admission",
+        "keeper of the CD keys tonight is the NIC on Ash ward",
     ],
 )
 def test_questions_updates_training_and_staff_news_are_not_findings(text: str) -> None:
@@ -180,6 +214,35 @@ def test_sizes_and_money_are_not_ages(text: str) -> None:
     spans = found_text(text)
     assert "lady" in spans  # the message is a finding, but not because of that number
     assert not any(span in ("14F", "4M") for span in spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("bay 4 bed 3, 70F, ?PE, for CTPA", "?PE"),
+        ("cubicle 2, 58M, ? sepsis, lactate 4", "? sepsis"),
+        ("bed 9, 88F, ?#NOF after a fall", "?#NOF"),
+    ],
+)
+def test_a_queried_diagnosis_counts_as_a_condition(text: str, query: str) -> None:
+    assert query in found_text(text)
+    assert confidence(text) >= 0.5
+
+
+def test_an_age_band_set_off_by_commas_is_an_age() -> None:
+    text = "resus 3 is the cyclist from the crash on the bypass, 60s, GCS 8"
+    assert "60s" in found_text(text)
+    assert find("the 60s disco for the team is on Friday, resus 3 closed") == []
+
+
+def test_a_public_role_with_a_treatment_but_nowhere_is_only_flagged() -> None:
+    assert confidence("the mayor was in for a colonoscopy") == pytest.approx(0.4)
+    assert screen("the mayor was in for a colonoscopy").action is Action.FLAG
+
+
+def test_a_role_word_that_is_an_everyday_word_needs_a_determiner() -> None:
+    assert "keeper" not in found_text("keeper of the CD keys says bay 4 has an ACS, 70M")
+    assert "keeper" in found_text("the Town keeper has a fractured wrist, plaster room 2")
 
 
 def test_a_role_with_a_determiner_identifies_more_than_a_bare_role_word() -> None:

@@ -62,6 +62,20 @@ PATIENT_CONTACTS = [
         "her daughter's email is s.okafor@example.com, she wants the care plan",
         "s.okafor@example.com",
     ),
+    # the patient's own clinic or letters, a number "for the gent from ... clinic"
+    (
+        "pt asked for her clinic letters to go to moonlit.garden44@example.com",
+        "moonlit.garden44@example.com",
+    ),
+    ("the gent from the diabetic clinic rang, his new mobile is 07700 900873", "07700 900873"),
+    (
+        "records have the wrong number for the lady from the memory clinic, it's 028 9649 6123",
+        "028 9649 6123",
+    ),
+    (
+        "son's email for the follow-up letter about his mum's results: the.hendersons@example.org",
+        "the.hendersons@example.org",
+    ),
 ]
 
 COLLEAGUE_DETAILS = [
@@ -92,6 +106,32 @@ COLLEAGUE_DETAILS = [
     (
         "Georgia's husband has been really unwell so she's off for a bit",
         "husband has been really unwell",
+    ),
+    # a staff title and surname; regulators, vetting, relationships, secrets
+    ("Dr Pengelly has been referred to the GMC, don't say anything", "referred to the GMC"),
+    ("Dr Mooney's been suspended, something to do with prescribing", "suspended"),
+    (
+        "apparently Sister Whelan is under police investigation, keep it quiet",
+        "under police investigation",
+    ),
+    (
+        "Kwame's DBS flagged a caution from years ago, apparently",
+        "DBS flagged a caution from years ago",
+    ),
+    (
+        "Lerato's husband kicked her out last night, she's staying with me",
+        "husband kicked her out last night",
+    ),
+    ("did you know Ciaran is going through a divorce", "going through a divorce"),
+    ("keep this quiet but Bethan is pregnant, she hasn't told the manager", "pregnant"),
+    (
+        "Nurse Ofori's home address is 22 Birch Avenue, M14 5QT, for the leaving card",
+        "22 Birch Avenue, M14 5QT",
+    ),
+    (
+        "the bank HCA on nights wants her P60 posted, her address is on the timesheet: "
+        "5 Alder Rise, WF2 7LN",
+        "5 Alder Rise, WF2 7LN",
     ),
 ]
 
@@ -170,6 +210,33 @@ def test_a_colleagues_low_mood_is_only_flagged() -> None:
     text = "Has anyone noticed Rachel's been a bit off lately? she was crying in the car"
     (match,) = find(text)
     assert (match.category, match.confidence < 0.5) == (COLLEAGUE, True)
+
+
+def test_asking_after_a_colleague_who_left_in_tears_is_only_flagged() -> None:
+    text = "has anybody heard from Tolu? she walked out of theatre crying and isn't answering"
+    (match,) = find(text)
+    assert (match.category, match.confidence < 0.5) == (COLLEAGUE, True)
+    assert screen(text).action is Action.FLAG
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dr Pengelly is presenting at grand round on Thursday",
+        "Bethan is on maternity leave from June, cover is sorted",
+        "congratulations to Sister Moyo, expecting her first baby in June 🎉",
+        "Funmi's IVF leave form is in her pigeonhole",
+        "has anyone heard from the lab about the new analyser?",
+        "pharmacy no 0113 496 0521 for stock queries",
+        "ring the fracture clinic on 0113 496 0771 for any queries",
+    ],
+)
+def test_colleague_news_shared_openly_and_work_lines_are_not_findings(text: str) -> None:
+    assert find(text) == []
+
+
+def test_a_patient_who_is_pregnant_is_not_colleague_data() -> None:
+    assert find("Zara's pregnant, 8 weeks, booking bloods and dating scan on Monday") == []
 
 
 def test_a_patients_health_is_not_colleague_data() -> None:

@@ -122,6 +122,35 @@ def test_born_without_a_year_and_without_good_news_is_only_flagged() -> None:
     assert screen(text).action is Action.FLAG
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("twin 2 born 23:15 on 4/9 at 31+2, on NICU, cot 6", ["23:15", "4/9"]),
+        ("baby boy delivered 07:10 on 2/11, 2.1kg, SCBU aware", ["07:10", "2/11"]),
+        ("baby girl born at 04:20 on 17/3, 29+6, for surfactant", ["04:20", "17/3"]),
+        ("born on 8/2 at 33 weeks, still in an incubator on the neonatal unit", ["8/2"]),
+    ],
+)
+def test_a_babys_birth_on_the_unit_is_a_date_of_birth(text: str, expected: list[str]) -> None:
+    assert found_dates(text) == expected
+    assert all(match.confidence >= 0.8 for match in find(text))
+    verdict = screen(text)
+    assert verdict.action is Action.REMOVE
+    assert all(part not in verdict.redacted_text for part in expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "congrats Jess! baby girl born 3/8 at 7lb 4oz, both doing well 💕",
+        "the new monitors were delivered 10:00 on 2/11 to the neonatal unit store",
+        "parcel delivered on 4/9, it's in the office",
+    ],
+)
+def test_staff_babies_and_deliveries_of_things_are_not_dobs(text: str) -> None:
+    assert find(text) == [], found_dates(text)
+
+
 def test_a_labelled_partial_date_is_reported() -> None:
     assert found_dates("DOB 12/02 – year not on the form, can admin check") == ["12/02"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.moderation.detectors.hospital_number import HospitalNumberDetector
@@ -211,3 +213,72 @@ HOSTILE = {
 def test_hostile_input_does_not_raise_and_returns(text: str) -> None:
     assert isinstance(find(text), list)
     assert screen(text).failed_detectors == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("PACS accession no AX4471902 has the wrong patient's images attached", "AX4471902"),
+        ("specimen no 24-118830 arrived unlabelled, lab have binned it", "24-118830"),
+        ("A&E no 20251014-0093 left before being seen, can someone ring her", "20251014-0093"),
+        ("sexual health no SH-30417 needs recalling for treatment", "SH-30417"),
+        ("theatre episode number 77120455 has the wrong consent scanned", "77120455"),
+        ("Rx no 5583021 was dispensed twice, pharmacy to check", "5583021"),
+        ("dental ref DN-40917 – extraction done on the wrong side", "DN-40917"),
+        ("school health ref 48812 – care plan needs updating before the trip", "48812"),
+        ("histology no H25-08812 came back as someone else's sample", "H25-08812"),
+        ("prison no B7730KD needs his diabetic review booking", "B7730KD"),
+    ],
+)
+def test_a_departments_record_number_is_a_patients(text: str, code: str) -> None:
+    assert found_text(text) == [code]
+    verdict = screen(text)
+    assert verdict.action is Action.REMOVE
+    assert code not in verdict.redacted_text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pharmacy no 0113 496 0521 for stock queries",
+        "clinic room no 4 has the new couch",
+        "PO no 45099821 for the theatre trolleys",
+        "ESR staff no 20114573 is wrong on my payslip",
+        "staff referral no 44812 for occ health",
+        "job no 778201 logged with estates for the clinic door",
+        "asset no AX4471902 is the broken ECG machine",
+        "Datix ref 223190 for the fall, done",
+        "room booking ref 443321 for the clinic away day",
+        "theatre 3 is closed for a deep clean until 14:00",
+    ],
+)
+def test_business_staff_and_room_numbers_near_a_department_are_not_findings(text: str) -> None:
+    assert find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "prisoner C6612LP has missed 3 doses of his epilepsy meds",
+        "D2205KR on the landing needs his insulin before lock up",
+        "F4410TS dressing change due, pt on the healthcare wing",
+    ],
+)
+def test_a_prison_number_with_prison_or_patient_words_is_found(text: str) -> None:
+    (match,) = find(text)
+    assert match.rule == "hospital_number.prison_number"
+    assert screen(text).action is Action.REMOVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["part no A1234BC is out of stock", "the new locker code is K5521XY", "A1234bc"],
+)
+def test_a_prison_number_shape_alone_is_not_a_finding(text: str) -> None:
+    assert find(text) == []
+
+
+def test_many_department_labels_are_screened_quickly() -> None:
+    started = time.perf_counter()
+    find(("RIS no 12345 " * 400)[:4096])
+    assert time.perf_counter() - started < 0.05

@@ -81,6 +81,24 @@ PATIENTS_NAMED = [
     ("labour ward: Chiamaka in room 3 is 7cm, waters broke at 02:00", ["Chiamaka"]),
     ("1. Gwilym Rees – 3 Heol y Nant – catheter change\n2. Mr Ahmed – insulin", None),
     ("mrs begum's daughter says the dosette box is empty", ["mrs begum"]),
+    # oncology, virology, school health, prisons, dental
+    ("Joanna Wisniewski's platelets are 18, transfusion booked on the day unit", None),
+    ("Callum Fraser's chemo is deferred a week, neuts too low", ["Callum Fraser"]),
+    ("Chipo Moyo's CD4 count came back low, can the HIV team review", ["Chipo Moyo"]),
+    ("Halima in Year 2 needs her inhaler before PE, she's been wheezy", ["Halima"]),
+    ("Ruby-Mae in reception had a seizure at lunch, buccal given", ["Ruby-Mae"]),
+    ("Lily-Mae in nursery had anaphylaxis at lunch, epipen given", ["Lily-Mae"]),
+    ("Dariusz in cell 14 refused his methadone again this morning", ["Dariusz"]),
+    ("Mrs Oyelaran's dental abscess needs draining, she's on the emergency list", None),
+    # a full name attached to an address, record number or phone number
+    ("Gareth Pugh, 3 Heol Fach, Bridgend – district nurse visit for dressings", ["Gareth Pugh"]),
+    ("Jamal Ofori, hosp no T2287710, for OGD tomorrow", ["Jamal Ofori"]),
+    ("can someone phone Marek Dudek on 07700 900441, his clinic's been moved", ["Marek Dudek"]),
+    # look like staff cues, but are not: a passing mention of a GP, a patient gone missing
+    ("Mr Jones, GP is aware, needs bloods before discharge", ["Mr Jones"]),
+    ("Mrs Khan (GP aware) needs her bloods repeating", ["Mrs Khan"]),
+    ("can we start the list with Mrs Khan, she's diabetic", ["Mrs Khan"]),
+    ("has anyone seen Mrs Jones from bed 4? she's wandered off the ward", ["Mrs Jones"]),
 ]
 
 INITIALS = [
@@ -154,6 +172,25 @@ NOT_PATIENTS = [
     "patients on Florence Nightingale ward have norovirus",
     "admitted to the Princess Royal with chest pain",
     "transferred to Mary Seacole House for rehab, bloods on Monday",
+    # a job title in brackets or apposition
+    "Dr Nkosi (paeds reg) is covering the ward tonight",
+    "Mr Fitzgerald, the vascular consultant, is doing the list on Friday",
+    "Mr Nolan, the orthogeriatrician, will see the new hip fractures on Monday",
+    "Mrs Hegarty (ward manager) wants the audit done by Friday",
+    "Kasia (our new HCA) starts Monday on the late",
+    "Tomasz, the agency porter, will help with transfers this afternoon",
+    # working alongside, asking after, workplace business and gossip
+    "Aoife is doing fracture clinic with Mr Quinn tomorrow",
+    "has anyone heard from Ravi? he didn't come back from theatre",
+    "has anyone seen Callum? the theatre list is about to start",
+    "Rory is on bleep 2214 tonight for the surgical wards",
+    "Marek thinks he's God's gift to recovery, nobody can stand working with him",
+    "saw Funmi's DBS came back, she can start in theatres now",
+    "Bethan's husband has walked out, go easy on her this week",
+    "Jo left theatre in tears after the list, is she ok?",
+    # a place named after a person
+    "the girl from the primary school in Kirkby Stephen with meningitis is on PICU",
+    "Baby girl born on delivery suite at 03:10, NICU aware",
 ]
 
 
@@ -164,6 +201,23 @@ def test_patients_named_with_clinical_context_are_found(text: str, names: list[s
     assert all(match.category == CATEGORY and match.confidence >= 0.8 for match in matches)
     if names is not None:
         assert found_names(text) == names
+
+
+def test_a_title_alone_is_not_a_name() -> None:
+    assert find("Baby boy in cot 3 has had his vitamin K") == []
+    assert find("Mrs in bed 4 needs her insulin") == []
+
+
+def test_a_double_barrelled_first_name_needs_both_halves_to_be_names() -> None:
+    assert found_names("Amelia-Rose has a new adrenaline pen for her nut allergy") == [
+        "Amelia-Rose"
+    ]
+    assert find("Anti-Xa levels are back, enoxaparin dose stays the same") == []
+
+
+def test_a_job_title_in_brackets_does_not_hide_a_patient() -> None:
+    text = "Mrs Jones (Dr Ali's patient) is NBM for theatre"
+    assert found_names(text) == ["Mrs Jones"]
 
 
 def test_every_patient_in_a_handover_list_is_found() -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import regex
 
+from bot.moderation.detectors.contact import colleague_address_spans
 from bot.moderation.detectors.term_matcher import (
     TermMatcher,
     every_occurrence,
@@ -162,8 +163,11 @@ class AddressDetector:
         context = _read_context(content)
         if context.for_staff:
             return []
+        colleagues = colleague_address_spans(content)
         matches: list[Match] = []
         for address in _join_parts(content, parts):
+            if any(start < address.end and address.start < end for start, end in colleagues):
+                continue  # a colleague's home address: the contact detector reports it
             match = _judge(address, context)
             if match is not None:
                 matches.append(match)

@@ -5,24 +5,29 @@ can be identified by a combination of details (a place, an age, a rare
 condition, an incident in the news). This detector collects the elements of
 such a combination in one message:
 
-- who: an age ("34M", "92yo", "in her 80s"), a person ("lady", "lad"), a role
-  ("the vicar"), or a link to the service ("one of ours", "on our caseload");
-- what: a condition, medicine, procedure or Mental Health Act section, or an
-  incident (RTC, stabbing, fire) and its time;
-- where: a bed, bay or named ward, a named place, road or landmark, a rarity
-  cue ("only kid in the village with", "half the village knows"), or the news.
+- who: an age ("34M", "92yo", "in her 80s", ", 40s,"), a person ("lady", "lad"),
+  a role ("the vicar", "the local MP", "the Carlisle United keeper"), or a link to
+  the service ("one of ours", "on our caseload");
+- what: a condition, medicine, procedure or Mental Health Act section (also
+  queried: "?PE", "?sepsis"; or named: "Fabry disease"), or an incident (RTC,
+  stabbing, fire, safeguarding) and its time;
+- where: a bed, bay or named ward, a unit named in lower case ("on the seg
+  unit", "on labour ward"), a named place, road or landmark, a rarity cue ("only
+  kid in the village with", "half the village knows"), or the news.
 
 A person, a clinical "what" and a "where" together are a finding, as is an
-incident or news story linked to a person or the caseload, or a rarity cue
-with a condition. Each element is reported with its own tight span, so
-redaction removes the identifying pieces and the sentence stays readable.
+incident or news story linked to a person or the caseload, a rarity cue with a
+condition, or a public role with a condition or treatment (a role qualified by a
+proper name, "the Rovers striker", names its club as the place). Each element
+is reported with its own tight span, so redaction removes the identifying
+pieces and the sentence stays readable.
 Messages about teaching or simulation are left alone: their patients are
 made up.
 
 Speed: the word lists are one Aho-Corasick pass and numbers one regex pass;
 every other pattern is tried only where one of those passes found its first
-word or digit, and nothing past the word lists runs on a message with no
-clinical word in it (most messages).
+word or digit (or at a "?"), and nothing past the word lists runs on a message
+with no clinical word or queried diagnosis in it (most messages).
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ _CLINICAL_KINDS = {
     "medicine": "condition",
     "procedure": "condition",
     "mental_health_act": "condition",
-    "service": "condition",
+    "service": "service",
     "outcome": "condition",
     "incident": "incident",
     "not_clinical": "neutral",
@@ -59,6 +64,7 @@ _CUE_KINDS = (
     "person",
     "patient_word",
     "role",
+    "public_role",
     "news",
     "caseload",
     "repeat",
@@ -99,6 +105,22 @@ _ANCHORS = {
         "primary",
         "academy",
     ),
+    # "on the seg unit", "on labour ward", "in the haem day unit": a named part of a hospital,
+    # prison or school, written in lower case.
+    "unit_anchor": ("ward", "unit", "suite", "wing", "lounge", "department", "centre", "ed", "a&e"),
+    # "Fabry disease", "kidney disease": a condition named by its last word.
+    "disease_anchor": (
+        "disease",
+        "syndrome",
+        "palsy",
+        "dystrophy",
+        "ataxia",
+        "sarcoma",
+        "lymphoma",
+        "myopathy",
+        "deficiency",
+        "anaemia",
+    ),
 }
 
 
@@ -136,8 +158,8 @@ _WEIGHTS = {
 }
 _PERSON_KINDS = frozenset({"age", "person", "role"})
 _WHERE_KINDS = frozenset({"place", "landmark"})
-_CLINICAL = frozenset({"condition", "incident"})
-_TRIGGERS = frozenset({"condition", "incident", "news", "repeat"})
+_CLINICAL = frozenset({"condition", "service", "incident"})
+_TRIGGERS = frozenset({"condition", "service", "incident", "news", "repeat", "disease_anchor"})
 # Kinds that can point at someone; without one, places cannot make a finding.
 _SOMEONE = frozenset({"age", "person", "role", "caseload", "repeat", "rarity"})
 # Elements that link a message to a patient but say nothing about which one: not redacted.
@@ -160,6 +182,7 @@ _AFTER_NUMBER = regex.compile(
 _AGE_SEX = regex.compile(r"\d{1,3}\s?[MF](?!\w)")
 _NOT_AGE_AFTER = regex.compile(r"(?i)\s?(?:catheter|cath|foley|tube|ng|fr)\b")
 _DECADE = regex.compile(r"\d0s\b")
+_BARE_DECADE = regex.compile(r"[1-9]0s(?=[ \t]*(?:[,;)/]|$|\n|\.(?:\s|$)))")
 _YEAR_GROUP = regex.compile(r"\d{1,2}\s(?:girl|boy|pupil|student|lad|lass|kid|child)\b")
 _CLOCK = regex.compile(r"(?:[01]\d|2[0-3])[:.]?[0-5]\d\b")
 _NUMBER_END = regex.compile(r"\d+[a-z]?\b")
@@ -203,7 +226,47 @@ _LOWER_PLACE_BEFORE = regex.compile(
     r"(?:the\s)?(?P<name>[a-z][a-z']+(?:\s[a-z][a-z']+)?)\s$"
 )
 _LOWER_PLACE_LOOKBACK = 30
-_NOT_PLACE_NAMES = frozenset(_CUES["not_a_place"]) | {"a", "an", "my", "his", "her", "this", "that"}
+_NOT_PLACE_NAMES = frozenset(_CUES["not_a_place"]) | {
+    "a",
+    "an",
+    "my",
+    "his",
+    "her",
+    "this",
+    "that",
+    "same",
+    "other",
+    "wrong",
+    "right",
+    "whole",
+    "busy",
+    "new",
+    "old",
+    "next",
+    "main",
+    "one",
+    "each",
+    "every",
+    "any",
+    "which",
+    "what",
+    "our",
+    "your",
+    "their",
+    "its",
+    "another",
+    "different",
+    "nearest",
+    "local",
+    "emergency",
+    "x",
+}
+# Words before "disease" or "syndrome" that do not name one: "the disease", "rare syndrome".
+_NOT_DISEASE_NAMES = frozenset(
+    {"the", "a", "an", "this", "that", "his", "her", "their", "of", "with", "any", "no", "rare"}
+    | {"same", "underlying", "chronic", "known", "new", "and", "or", "for", "from", "has", "had"}
+)
+_DISEASE_NAME_BEFORE = regex.compile(r"(?:(?<=\s)|^)([a-z][a-z'’\-]+(?:['’]s)?)\s$")
 # "the lady from pharmacy", "the new lad": staff, not patients.
 _STAFF_AFTER = regex.compile(
     r"\s(?:from|in|at|on)\s(?:the\s)?(?:pharmacy|estates|it|hr|oh|occupational\shealth|payroll"
@@ -218,6 +281,12 @@ _ROLE_DETERMINER = regex.compile(
     r"\b(?:the|a|an|our|local|retired|former|ex|village|school|his|her|old|young)\s$"
 )
 _ROLE_LOOKBACK = 10
+# A proper name right before a role: "the Carlisle United keeper", "the Rovers captain".
+_ORGANISATION_BEFORE = regex.compile(r"(?<![\w'’-])(?:[A-Z][\w'’&.-]*\s){1,3}$")
+_ORGANISATION_LOOKBACK = 40
+_NOT_ORGANISATIONS = frozenset(
+    {"the", "a", "an", "our", "my", "his", "her", "their", "this", "that"}
+)
 
 # --- named places (on the message as written) ---
 _CAPITAL_WORD = r"[A-Z][a-z'’]+(?:-[A-Za-z'’]+)*"
@@ -240,6 +309,24 @@ _PREPOSITION_LOOKBACK = 12
 _NOT_PLACES = frozenset(_CUES["not_a_place"])
 _MAX_PLACE_WORDS = 4
 _PRISON_WING = regex.compile(r"\b[A-H][-\s]?[Ww]ing\b")
+# "?PE", "?#NOF", "? sepsis": a suspected diagnosis; the "?" opens a word, it does not end one.
+_QUERY_OPENERS = frozenset(" \t\n,(;/:")
+_MAX_QUERIES = 20
+_QUERY = regex.compile(
+    r"\?[ \t]?(?P<what>#?[A-Z][A-Z0-9#+/]{1,7}(?![\w])|#?[a-z][a-z\-]{2,24}"
+    r"(?:[ \t][a-z]{3,20})?)"
+)
+_NOT_QUERIED = frozenset({"OK", "NHS", "AM", "PM", "TBC", "ETA", "ASAP", "LOL", "DM", "FYI", "ID"})
+_QUERY_LOWER_ENDINGS = regex.compile(
+    r"(?:itis|osis|oma|aemia|emia|algia|pathy|ectomy|sepsis|fracture|bleed|stroke|infection"
+    r"|obstruction|embolus|embolism|ischaemia|haemorrhage|torsion|abscess|overdose|seizure)\b"
+)
+_QUERY_WORDS = frozenset(
+    term.lower()
+    for kind, terms in read_sections("clinical_terms.txt").items()
+    if kind != "not_clinical"
+    for term in terms
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,10 +347,13 @@ class ClinicalDetailDetector:
         kinds = {hit.kind for hit in hits}
         if "training" in kinds:
             return []
+        queries = _queried_conditions(content) if "?" in content else []
+        if queries:
+            kinds.add("condition")
         has_number = _NUMBER.search(folded) is not None
         if not kinds & _TRIGGERS and not (has_number and "/40" in folded):
             return []
-        elements = _term_elements(folded, hits)
+        elements = _term_elements(content, folded, hits) + queries
         if has_number:
             elements.extend(_number_elements(content, folded))
         present = {element.kind for element in elements}
@@ -282,30 +372,54 @@ class ClinicalDetailDetector:
         return _matches(content, elements, confidence)
 
 
-def _term_elements(folded: str, hits: list[TermHit]) -> list[_Element]:
+def _term_elements(content: str, folded: str, hits: list[TermHit]) -> list[_Element]:
     elements: list[_Element] = []
     for hit in hits:
+        if hit.kind in ("role", "public_role"):
+            elements.extend(_role_elements(content, folded, hit))
+            continue
         element = _term_element(folded, hit)
         if element is not None:
             elements.append(element)
     return elements
 
 
+def _role_elements(content: str, folded: str, hit: TermHit) -> list[_Element]:
+    """ "the vicar", "a local councillor"; "the Carlisle United keeper" also names the club."""
+    start, end = hit.start, hit.end
+    if _is_staff(folded, start, end):
+        return []
+    organisation = _ORGANISATION_BEFORE.search(
+        content, max(0, start - _ORGANISATION_LOOKBACK), start
+    )
+    if organisation is not None and not _starts_with_article(organisation.group()):
+        org_end = organisation.end() - 1  # without the space before the role
+        return [_Element("role", start, end), _Element("place", organisation.start(), org_end)]
+    determiner = _ROLE_DETERMINER.search(folded, max(0, start - _ROLE_LOOKBACK), start)
+    if determiner is not None:
+        return [_Element("role", start, end)]
+    # "a butcher" names someone; "keeper" or "MP" alone is just a word.
+    return [_Element("person", start, end)] if hit.kind == "role" else []
+
+
+def _starts_with_article(run: str) -> bool:
+    return run.split()[0].lower() in _NOT_ORGANISATIONS
+
+
 def _term_element(folded: str, hit: TermHit) -> _Element | None:
     kind, start, end = hit.kind, hit.start, hit.end
     if kind == "neutral":
         return None
-    if kind in ("person", "role") and _is_staff(folded, start, end):
+    if kind == "person" and _is_staff(folded, start, end):
         return None
-    if kind == "role":
-        determiner = _ROLE_DETERMINER.search(folded, max(0, start - _ROLE_LOOKBACK), start)
-        return _Element("role" if determiner else "person", start, end)
     if kind == "sex":
         return _Element("person", start, end) if _SEX_FOLLOWS.match(folded, end) else None
     if kind == "rarity_anchor":
         rarity = _RARITY.match(folded, start)
         return _Element("rarity", start, rarity.end()) if rarity else None
-    if kind == "street_anchor":
+    if kind == "disease_anchor":
+        return _named_disease(folded, start, end)
+    if kind in ("street_anchor", "unit_anchor"):
         before = _LOWER_PLACE_BEFORE.search(folded, max(0, start - _LOWER_PLACE_LOOKBACK), start)
         if before is None or any(word in _NOT_PLACE_NAMES for word in before["name"].split()):
             return None
@@ -316,10 +430,43 @@ def _term_element(folded: str, hit: TermHit) -> _Element | None:
     return _Element(kind, start, end)
 
 
+def _named_disease(folded: str, start: int, end: int) -> _Element | None:
+    """ "fabry disease", "kidney disease", "down's syndrome": the word before names it."""
+    before = _DISEASE_NAME_BEFORE.search(folded, max(0, start - 24), start)
+    if before is None or before.group(1) in _NOT_DISEASE_NAMES:
+        return None
+    return _Element("condition", before.start(1), end)
+
+
 def _is_staff(folded: str, start: int, end: int) -> bool:
     if _STAFF_AFTER.match(folded, end):
         return True
     return _STAFF_BEFORE.search(folded, max(0, start - _STAFF_LOOKBACK), start) is not None
+
+
+def _queried_conditions(content: str) -> list[_Element]:
+    """ "?PE", "?sepsis", "? #NOF": a suspected diagnosis, written as a query."""
+    elements: list[_Element] = []
+    position = content.find("?")
+    while position != -1 and len(elements) < _MAX_QUERIES:
+        found = _QUERY.match(content, position) if _opens_a_word(content, position) else None
+        if found is not None and _names_a_diagnosis(found.group("what")):
+            elements.append(_Element("condition", found.start(), found.end()))
+        position = content.find("?", position + 1)
+    return elements
+
+
+def _opens_a_word(content: str, position: int) -> bool:
+    """A "?" at the start of a word ("?PE"), not at the end of a question ("anyone?")."""
+    return position == 0 or content[position - 1] in _QUERY_OPENERS
+
+
+def _names_a_diagnosis(what: str) -> bool:
+    if what.isupper():
+        return what.strip("#") not in _NOT_QUERIED
+    if what.startswith("#") or _QUERY_LOWER_ENDINGS.search(what):
+        return True
+    return fold(what) in _QUERY_WORDS
 
 
 def _number_elements(content: str, folded: str) -> list[_Element]:
@@ -354,11 +501,21 @@ def _number_element(content: str, folded: str, start: int) -> _Element | None:
     if after is not None:
         kind = "condition" if after.lastgroup == "gestation" else after.lastgroup
         return _Element(kind or "age", start, after.end())
+    if _is_age_band(folded, start):
+        return _Element("age", start, start + 3)
     if word not in _NOT_AGE_WORDS:
         age_sex = _AGE_SEX.match(content, start)
         if age_sex is not None and not _NOT_AGE_AFTER.match(content, age_sex.end()):
             return _Element("age", start, age_sex.end())
     return None
+
+
+def _is_age_band(folded: str, start: int) -> bool:
+    """ ", 40s," or "(70s)": a decade set off on its own is an age band."""
+    if _BARE_DECADE.match(folded, start) is None:
+        return False
+    before = folded[max(0, start - 2) : start].rstrip(" ")
+    return before == "" or before[-1] in ",(;:/–-\n"
 
 
 def _number_after_word(folded: str, start: int, word: str, word_start: int) -> _Element | None:
@@ -431,12 +588,17 @@ def _place_in_run(
     return None
 
 
-def _confidence(present: set[str], elements: list[_Element]) -> float | None:
+def _confidence(found: set[str], elements: list[_Element]) -> float | None:
     """How sure the combination identifies someone; None when it does not."""
+    # A service ("memory clinic", "dialysis unit") stands in for a condition, except that a
+    # public figure at a service may be visiting it rather than being treated there.
+    treated = bool(found & {"condition", "incident"})
+    present = {"condition" if kind == "service" else kind for kind in found}
     person = bool(present & _PERSON_KINDS)
     where = bool(present & _WHERE_KINDS)
     identifying = (
         (person and bool(present & _CLINICAL) and (where or "rarity" in present))
+        or ("role" in present and treated)
         or (
             bool(present & {"news", "incident"})
             and (person or "caseload" in present)
@@ -487,12 +649,16 @@ def _matches(text: str, elements: list[_Element], confidence: float) -> list[Mat
 
 
 def _outermost(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Spans not inside another ("60s male" hides "male"), in text order."""
+    """Spans not inside another ("60s male" hides "male"), overlapping ones joined ("the seg"
+    and "seg unit" make "the seg unit"), in text order."""
     kept: list[tuple[int, int, str]] = []
     reach = -1
     for start, end, kind in sorted(set(spans), key=lambda span: (span[0], -span[1])):
         if end <= reach:
             continue
+        if start < reach:
+            first_start, _, first_kind = kept.pop()
+            start, kind = first_start, first_kind
         kept.append((start, end, kind))
         reach = end
     return kept

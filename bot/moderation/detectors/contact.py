@@ -9,17 +9,21 @@ colleague well, makes it `personal.colleague_data`. When nothing says whose it
 is, the number is flagged as possibly a patient's.
 
 Colleagues' private details without a number are found conservatively: a named
-colleague's home address, sickness or health shared behind their back, a
-disciplinary matter, a payslip.
+colleague's (first name, or staff title and surname) home address, sickness,
+pregnancy or health shared behind their back, a disciplinary matter or regulator
+investigation, a DBS result, a relationship breaking down, a payslip; "her
+address is ..." in a message about a member of staff. Asking after a colleague
+who left in tears is only flagged.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
+import ahocorasick
 import phonenumbers
 import regex
 
@@ -34,7 +38,7 @@ COLLEAGUE = "personal.colleague_data"
 # phonenumbers is slow (tens of microseconds a call): only this many candidates a message.
 _MAX_VALIDATIONS = 8
 _MAX_EMAILS = 10
-_CUE_REACH = 45
+_CUE_REACH = 64
 # Nobody writes a phone number in more groups than this ("oh seven seven..." has 11).
 _MAX_GROUPS = 11
 # Groups of one digit run looked at as the start of a number; a longer run is not prose.
@@ -75,6 +79,18 @@ _CUES: tuple[tuple[Owner, regex.Pattern[str]], ...] = (
         ),
     ),
     (
+        # "the number for the lady from fracture clinic": a patient, though a clinic is named.
+        Owner.PATIENT,
+        regex.compile(
+            r"\b(?:number|no|phone|mobile|mob|landline|contact(?:\s+details)?|details|email|e-mail)"
+            r"\s+(?:for|of)\s+(?:the|this|that|our|a)\s+(?:lady|gent|gentleman|man|woman|chap|"
+            r"fella|bloke|lad|girl|boy|baby|patient|pt|family|daughter|son|husband|wife|mum|dad)\b"
+            r"(?:\s+(?:from|in|on|at)\s+(?:the\s+)?(?:[\w&]+\s+){0,2}?(?:clinic|ward|bay|unit|"
+            r"(?:bed|room|cubicle)\s*\d+|side\s+room)\b)?",
+            regex.IGNORECASE,
+        ),
+    ),
+    (
         Owner.WORK,
         regex.compile(
             r"\b(?:switchboard|bleep|ext|extension|office|base|station|team|duty|line|lines|spa|hub|"
@@ -83,7 +99,11 @@ _CUES: tuple[tuple[Owner, regex.Pattern[str]], ...] = (
             r"bookings?|appointments|enquiries|trust|council|police|taxi|cab|firm|company|shop|ltd|"
             r"quote|quotes|sale|orders?|business|rates|hotline|centre|center|agency|work\s+phone|"
             r"work\s+mobile|team\s+phone|on\s+call\s+phone|coordinator|co-ordinator|nic|matron|"
-            r"theatres?|bed\s+manager|site\s+manager|bleep\s+holder|manager)\b",
+            r"theatres?|bed\s+manager|site\s+manager|bleep\s+holder|manager|labs?|pathology|radiology|"
+            r"imaging|x-?ray|phlebotomy|outpatients|opd|maternity|a&e|resus|majors|minors|icu|itu|"
+            r"hdu|nicu|scbu|gum|opat|endoscopy|dialysis|renal|oncology|haematology)\b"
+            # "his clinic letters", "her clinic appointment": the patient's, not a work line.
+            r"(?!\s+(?:letters?|appointments?|appts?|follow[\s-]?up))",
             regex.IGNORECASE,
         ),
     ),
@@ -92,7 +112,8 @@ _CUES: tuple[tuple[Owner, regex.Pattern[str]], ...] = (
         regex.compile(
             r"\b(?:pt|pts|patient|client|resident|caller|service\s+user|nok|next\s+of\s+kin|"
             r"(?:call|calls|calling|called|rang|ringing|rung|phoned|phoning|texted|texting)\s+from|"
-            r"(?:his|her|their)\s+(?:number|no|mobile|mob|phone|landline|email|e-mail|contact)|"
+            r"(?:his|her|their)\s+(?:new\s+|other\s+|correct\s+|right\s+|updated\s+|latest\s+)?"
+            r"(?:number|no|mobile|mob|phone|landline|email|e-mail|contact)|"
             r"contact\s+(?:number|no|details)|" + "|".join(sorted(RELATIVES)) + r")\b",
             regex.IGNORECASE,
         ),
@@ -159,11 +180,28 @@ _GENERIC_MAILBOX = regex.compile(
     regex.IGNORECASE,
 )
 
-# Colleagues' private details, each anchored on a first name.
-_NAME = r"(?P<name>\p{Lu}\p{Ll}+)"
+# Colleagues' private details, each anchored on a first name or a staff title and surname.
+_STAFF_TITLE = (
+    r"(?P<title>(?:Dr|Doctor|Nurse|Sister|Sr|Matron|Prof|Professor|Charge\s+Nurse)\.?\s+)?"
+)
+_NAME = _STAFF_TITLE + r"(?P<name>\p{Lu}\p{Ll}+)"
 _HOME_ADDRESS = regex.compile(
     _NAME + r"(?:['’]s\s+(?:home\s+|new\s+|house\s+)?address\s*(?:is|:|-|–)?|\s+lives\s+at)"
     r"\s*(?P<detail>\d[^\n]{4,80})"
+)
+# "her address is on the booking form: 19 ...": only a colleague's when the message is
+# about one (an agency nurse, a payslip, a card) and says nothing clinical.
+_PRONOUN_ADDRESS = regex.compile(
+    r"\b(?:her|his|their)\s+(?:home\s+|new\s+)?address(?:\s+is)?[^\d\n]{0,40}?"
+    r"(?P<detail>\d[^\n]{4,80})",
+    regex.IGNORECASE,
+)
+_COLLEAGUE_SUBJECT = regex.compile(
+    r"\b(?:agency|bank|locum|new|our)\s+(?:nurse|hca|doctor|midwife|porter|physio|staff|worker|"
+    r"starter|colleague|sister|reg|registrar|sho)\b|\bcolleague|\bstaff\s+member|\bpayslip|"
+    r"\bpay\s+slip|\bp60\b|\bpayroll|\bwages?\b|\bsalary|\bsend(?:ing)?\s+(?:her|him|them)?\s*"
+    r"(?:a\s+)?(?:card|flowers)|\bflowers\b|\bhousewarming|\bleaving\s+(?:do|present|card)",
+    regex.IGNORECASE,
 )
 _SICKNESS = regex.compile(
     _NAME
@@ -171,11 +209,50 @@ _SICKNESS = regex.compile(
     r"\s+(?:work\s+)?(?:with|because|due\s+to|after|following|as)\s+[^.,!?;\n]{3,60})",
 )
 _DISCIPLINARY = regex.compile(
-    _NAME
-    + r"(?:['’]s|\s+is|\s+has\s+been|\s+was|\s+got)\s+(?P<detail>(?i:on\s+(?:a\s+)?(?:final\s+)?"
-    r"(?:written\s+|verbal\s+)?warning|suspended|under\s+investigation|being\s+investigated|"
+    _NAME + r"(?:['’]s|\s+is|\s+has|\s+was|\s+got)(?:\s+been)?\s+"
+    r"(?P<detail>(?i:on\s+(?:a\s+)?(?:final\s+)?(?:written\s+|verbal\s+)?warning|suspended|under\s+(?:an?\s+)?(?:[\w&]+\s+)?investigation|"
+    r"being\s+investigated|(?:been\s+)?referred\s+to\s+the\s+(?:gmc|nmc|hcpc|gdc|police)|"
+    r"(?:been\s+)?reported\s+to\s+the\s+(?:gmc|nmc|hcpc|gdc|police)|struck\s+off|"
+    r"(?:been\s+)?arrested|on\s+restricted\s+duties|on\s+gardening\s+leave|"
     r"on\s+a\s+(?:pip|performance\s+plan|capability\s+plan)|facing\s+(?:a\s+)?disciplinary|"
     r"been\s+disciplined|on\s+a\s+disciplinary|sacked|dismissed)(?:\s+for\s+[^.,!?;\n]{1,40})?)",
+)
+# Vetting: "Seun's DBS came back with something on it", "Kai failed his DBS".
+_VETTING = regex.compile(
+    _NAME
+    + r"(?:['’]s\s+(?P<detail>(?i:dbs|enhanced\s+dbs|dbs\s+check|criminal\s+record|police\s+check)"
+    r"[^.!?\n]{0,50})|\s+(?P<detail2>(?i:failed|flagged\s+on)\s+(?:her|his|their|the)\s+dbs"
+    r"[^.!?\n]{0,40}))"
+)
+# Relationships: "Nadia's husband has left her", "Ben is going through a divorce".
+_RELATIONSHIP = regex.compile(
+    _NAME
+    + r"(?:['’]s\s+(?P<detail>(?i:husband|wife|partner|boyfriend|girlfriend|fianc[eé]e?|hubby|ex)"
+    r"\s+(?:has\s+|had\s+|is\s+|was\s+)?(?:just\s+)?(?:left|walked\s+out|moved\s+out|cheat\w*|"
+    r"been\s+cheating|kicked\s+(?:her|him|them)\s+out|filed\s+for\s+divorce|hits?|beats?|"
+    r"been\s+(?:hitting|violent|abusive))[^.!?\n]{0,40})"
+    r"|(?:\s+is|\s+has|['’]s)\s+(?:been\s+)?(?P<detail2>(?i:getting\s+(?:a\s+)?divorced?|"
+    r"going\s+through\s+(?:a\s+|her\s+|his\s+)?(?:divorce|break\s*up|separation)|split\s+up|"
+    r"separated|broken\s+up|having\s+an\s+affair)[^.!?\n]{0,40}))"
+)
+# Pregnancy and health kept secret: "don't tell anyone but Kasia's pregnant".
+_PREGNANCY = regex.compile(
+    _NAME + r"(?:['’]s|\s+is)\s+(?P<detail>(?i:pregnant|expecting(?:\s+again)?|having\s+a\s+baby|"
+    r"trying\s+for\s+a\s+baby|having\s+ivf|going\s+through\s+ivf)[^.!?\n]{0,40})"
+)
+_SECRECY = regex.compile(
+    r"\b(?:don['’]?t|do\s+not)\s+(?:tell|say\s+anything\s+to)\s+(?:anyone|anybody|her|him)|"
+    r"\bkeep\s+(?:it|this)\s+(?:quiet|to\s+yourselves?|between\s+us)|\bbetween\s+(?:us|you\s+and\s+me)\b|"
+    r"\bnot\s+(?:announcing|told\s+anyone|supposed\s+to\s+know)|\bhasn['’]?t\s+told\s+(?:anyone|anybody)|"
+    r"\bdoesn['’]?t\s+want\s+(?:anyone|people|us)\s+to\s+know|\U0001F92B",
+    regex.IGNORECASE,
+)
+# Asking after a colleague in distress: "has anyone heard from Orla? she left in tears".
+_ASKING_AFTER = regex.compile(
+    r"\b(?i:heard|hear)\s+(?i:anything\s+)?(?i:from)\s+" + _NAME + r"\b"
+    r"(?=[^\n]{0,90}?\b(?i:in\s+tears|crying|upset|not\s+answering|isn['’]?t\s+answering|"
+    r"not\s+picking\s+up|hasn['’]?t\s+turned\s+up|didn['’]?t\s+turn\s+up|not\s+(?:her|him)self|"
+    r"worried\s+about\s+(?:her|him)|in\s+a\s+state|breakdown))"
 )
 _PAY = regex.compile(
     r"(?P<detail>" + _NAME + r"['’]s\s+(?:payslip|pay\s+slip|salary|wages?|p60|bank\s+details|"
@@ -186,11 +263,6 @@ _DISTRESS = regex.compile(
     r"(?:off|down|low|struggling|crying|not\s+(?:her|him)self|in\s+tears)\b[^.!?\n]{0,40})",
 )
 # Cheap test that any colleague-detail pattern could match (on the lower-cased text).
-_PRIVATE_DETAIL_HINT = re.compile(
-    r"\b(?:address|lives at|off|warning|suspended|investigat\w*|disciplin\w*|sacked|dismissed|pip|"
-    r"plan|payslip|pay slip|salary|wages?|p60|bank details|pension|tax code|been|unwell|ill|"
-    r"poorly|hospital|diagnosed)\b"
-)
 _FAMILY_ILLNESS = regex.compile(
     _NAME
     + r"['’]s\s+(?P<detail>(?:"
@@ -211,6 +283,68 @@ _HEALTH_WORDS = regex.compile(
     r"sick|illness|ill|injury|surgery|scan|diagnos\w*|hospital|addiction|alcohol|rehab)\b",
     regex.IGNORECASE,
 )
+
+
+# Clinical-sounding words that are also where staff work: "the agency nurse on Ward 4",
+# "she left recovery in tears" say nothing about a patient.
+_WORKPLACES = frozenset(
+    {"ward", "theatre", "theatres", "recovery", "clinic", "unit", "a&e", "ae", "resus", "majors"}
+    | {"minors", "handover", "labour ward", "delivery suite", "icu", "itu", "hdu", "nicu", "scbu"}
+)
+
+
+# The colleague-detail patterns, and the words (in a lower-cased message) each cannot
+# match without: one scan for all the words says which patterns are worth running.
+_COLLEAGUE_RULES: tuple[tuple[regex.Pattern[str], str, float], ...] = (
+    (_HOME_ADDRESS, "colleague_home_address", 0.85),
+    (_PRONOUN_ADDRESS, "colleague_home_address", 0.85),
+    (_SICKNESS, "colleague_health", 0.8),
+    (_DISCIPLINARY, "colleague_disciplinary", 0.8),
+    (_PAY, "colleague_pay", 0.75),
+    (_DISTRESS, "colleague_distress", 0.4),
+    (_FAMILY_ILLNESS, "colleague_family_health", 0.7),
+    (_VETTING, "colleague_vetting", 0.8),
+    (_RELATIONSHIP, "colleague_relationship", 0.75),
+    (_PREGNANCY, "colleague_health", 0.8),
+    (_ASKING_AFTER, "colleague_distress", 0.4),
+)
+# Words each pattern needs, by index into `_COLLEAGUE_RULES`; a trailing "*" marks a stem.
+_RULE_WORDS: tuple[tuple[tuple[int, ...], str], ...] = (
+    ((0, 1), "address"),
+    ((0,), "lives at"),
+    (
+        (2,),
+        "signed off|off sick|off with|off because|off due|off after|off following|off as|off work",
+    ),
+    (
+        (3,),
+        "warning|suspended|investigat*|referred|reported|struck off|arrested|restricted|gardening|"
+        "pip|plan|disciplin*|sacked|dismissed",
+    ),
+    ((4,), "payslip|pay slip|salary|wage*|p60|bank details|pension|tax code"),
+    ((5,), "'s been|’s been|has been"),
+    ((6,), "unwell|ill|poorly|hospital|diagnosed"),
+    ((7,), "dbs|criminal record|police check"),
+    (
+        (8,),
+        "husband|wife|partner|boyfriend|girlfriend|fianc*|hubby|ex|divorc*|split up|separated|"
+        "broken up|affair",
+    ),
+    ((9,), "pregnant|expecting|baby|ivf"),
+    ((10,), "heard|hear"),
+)
+
+
+@lru_cache(maxsize=1)
+def _rule_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for indexes, words in _RULE_WORDS:
+        for word in words.split("|"):
+            stem = word.endswith("*")
+            key = word.rstrip("*")
+            automaton.add_word(key, (indexes, len(key), stem))
+    automaton.make_automaton()
+    return automaton
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,18 +371,11 @@ class ContactDetector:
                 yield match
         if "@" in content:
             yield from _emails(content)
-        if _PRIVATE_DETAIL_HINT.search(content.lower()):
-            yield from self._colleague_private(content)
+        yield from self._colleague_private(content)
 
     def _colleague_private(self, content: str) -> Iterator[Match]:
-        for pattern, rule, confidence in (
-            (_HOME_ADDRESS, "colleague_home_address", 0.85),
-            (_SICKNESS, "colleague_health", 0.8),
-            (_DISCIPLINARY, "colleague_disciplinary", 0.8),
-            (_PAY, "colleague_pay", 0.75),
-            (_DISTRESS, "colleague_distress", 0.4),
-            (_FAMILY_ILLNESS, "colleague_family_health", 0.7),
-        ):
+        for index in _rules_worth_running(content):
+            pattern, rule, confidence = _COLLEAGUE_RULES[index]
             for found in pattern.finditer(content):
                 match = self._colleague_detail(content, found, rule, confidence)
                 if match is not None:
@@ -257,13 +384,13 @@ class ContactDetector:
     def _colleague_detail(
         self, content: str, found: regex.Match[str], rule: str, confidence: float
     ) -> Match | None:
-        if fold_name(found.group("name")) not in self._first_names:
+        if not self._names_a_colleague(content, found):
             return None
-        start, end = found.span("detail")
+        start, end = _detail_span(found)
         end = _detail_end(content, start, end, rule)
         cues = cues_for(content)
-        outside = cues.clinical_terms(0, start) | cues.clinical_terms(end)
-        if outside:
+        outside = (cues.clinical_terms(0, start) | cues.clinical_terms(end)) - _WORKPLACES
+        if outside and not _SECRECY.search(content):
             return None  # a patient's story, which the patient detectors judge
         if rule == "colleague_family_health" and not _AWAY_FROM_WORK.search(content):
             return None
@@ -272,6 +399,56 @@ class ContactDetector:
         ):
             return None
         return Match(COLLEAGUE, rule, start, end, confidence, "a colleague's private details")
+
+    def _names_a_colleague(self, content: str, found: regex.Match[str]) -> bool:
+        """A staff title and surname, a known first name, or "her/his" in a message about staff."""
+        groups = found.groupdict()
+        if "name" not in groups:
+            return _COLLEAGUE_SUBJECT.search(content) is not None
+        if groups.get("title"):
+            return True
+        return fold_name(found.group("name")) in self._first_names
+
+
+def _rules_worth_running(content: str) -> list[int]:
+    """Indexes into `_COLLEAGUE_RULES` of the patterns whose words the message contains."""
+    lowered = content.lower()
+    size = len(lowered)
+    wanted: set[int] = set()
+    for last, (indexes, length, stem) in _rule_automaton().iter(lowered):
+        start = last - length + 1
+        if start and lowered[start].isalnum() and lowered[start - 1].isalnum():
+            continue
+        if not stem and last + 1 < size and lowered[last + 1].isalnum():
+            continue
+        wanted.update(indexes)
+    return sorted(wanted)
+
+
+def colleague_address_spans(content: str) -> list[tuple[int, int]]:
+    """Spans of home addresses this detector reports as a colleague's (the address detector
+    leaves them alone rather than calling them a patient's)."""
+    if "address" not in content.lower() and "lives at" not in content.lower():
+        return []
+    detector = _shared_detector()
+    return [
+        (match.start, match.end)
+        for match in detector._colleague_private(content)
+        if match.rule == "colleague_home_address"
+    ]
+
+
+@lru_cache(maxsize=1)
+def _shared_detector() -> ContactDetector:
+    return ContactDetector()
+
+
+def _detail_span(found: regex.Match[str]) -> tuple[int, int]:
+    """The private detail: the `detail` group, its alternative, or the name asked after."""
+    for group in ("detail", "detail2"):
+        if group in found.groupdict() and found.group(group) is not None:
+            return found.span(group)
+    return found.span("name")
 
 
 def _detail_end(content: str, start: int, end: int, rule: str) -> int:

@@ -4,7 +4,9 @@ A date is a date of birth when it is labelled as one (DOB, D.O.B, date of birth,
 born, b.) or when a full date sits right next to a patient's name, an age or a
 patient word. Rota dates, shift swaps, training dates and leave ranges carry no
 label and no name beside them, so they are left alone. A baby "born 3/4 weighing
-7lb" in a staff congratulations message is good news, not a patient record.
+7lb" in a staff congratulations message is good news, not a patient record; a
+baby "born 03:42 on 11/10" on the neonatal unit is a patient, and the day and time
+are its whole date of birth.
 """
 
 from __future__ import annotations
@@ -54,14 +56,35 @@ _DATE = regex.compile(
     r"|(?<![\p{N}])(?P<d6>\d{1,2})[ ](?P<m6>\d{1,2})[ ](?P<y6>\d{4}|\d{2})(?![\p{N}])"
     r"|(?<![\p{N}])(?P<compact>\d{8}|\d{6})(?![\p{N}])",
 )
+# "born 03:42 on 11/10": the time of birth between the label and the date.
+_TIME_OF_BIRTH = r"(?:[01]?\d|2[0-3])[:.]?[0-5]\d(?:[ \t]?(?:am|pm|hrs?|h))?"
+_TIME_IN_LABEL = regex.compile(r"(?<![\p{N}])" + _TIME_OF_BIRTH + r"(?![\p{N}])", regex.IGNORECASE)
+# A birth on the unit: gestation, the neonatal unit, delivery suite, a cot card.
+_NEWBORN = regex.compile(
+    r"\b(?:\d{2}\+[0-6]|\d{2}/40|nicu|scbu|snnu|neonatal|nnu|delivery\s+suite|labour\s+ward|"
+    r"birth\s+centre|cot\s+card|cot|incubator|apgars?|nipe|heel\s+prick|vitamin\s+k|"
+    r"birth\s+weight|neonate|newborn|prem(?:ature)?|preterm|twin\s+\d|midwi\w+)\b",
+    regex.IGNORECASE,
+)
+# A baby being cared for: on the neonatal unit, in a cot, at a premature gestation.
+_ON_THE_UNIT = regex.compile(
+    r"\b(?:nicu|scbu|snnu|nnu|neonatal\s+unit|transitional\s+care|cot\s*\d+|incubator|"
+    r"(?:2\d|3[0-6])\+[0-6])\b",
+    regex.IGNORECASE,
+)
+_BABY_BEFORE = regex.compile(
+    r"\b(?:baby|babies|twins?|triplets?|boy|girl|infant|newborn|neonate)\b[^.!?\n]{0,12}$",
+    regex.IGNORECASE,
+)
 # A label just before the date: "DOB", "D.O.B -", "dob:", "date of birth", "born", "b.".
 _LABEL_BEFORE = regex.compile(
-    r"(?:(?<![\p{L}])d\.?[ ]?o\.?[ ]?b\.?|date[ \t]+of[ \t]+birth|(?<![\p{L}])born(?:[ \t]+on)?|"
+    r"(?:(?<![\p{L}])d\.?[ ]?o\.?[ ]?b\.?|date[ \t]+of[ \t]+birth|(?<![\p{L}])(?:born|delivered)"
+    r"(?:[ \t]+(?:at[ \t]+)?" + _TIME_OF_BIRTH + r")?(?:[ \t]+on)?|"
     r"(?<![\p{L}])b\.)[ \t]*[:;,=#\-–—]*[ \t]*(?:is[ \t]+|was[ \t]+|of[ \t]+)?\(?$",
     regex.IGNORECASE,
 )
 _LABEL_AFTER = regex.compile(r"[ \t]*[(\[,–\-]?[ \t]*(?:d\.?o\.?b\.?|date of birth)\b", regex.I)
-_BORN = regex.compile(r"born", regex.IGNORECASE)
+_BORN = regex.compile(r"born|delivered", regex.IGNORECASE)
 # Right before an unlabelled date: a patient's name, optionally with a title.
 _NAME_BEFORE = regex.compile(
     r"(?:(?P<title>(?:Mrs|Mr|Ms|Miss|Mx)\.?)[ \t]+)?(?P<first>\p{Lu}\p{Ll}+)"
@@ -129,24 +152,34 @@ class DateOfBirthDetector:
             parsed = _parse(found, today)
             if parsed is None:
                 continue
-            match = self._judge(content, parsed, today)
-            if match is not None:
-                yield match
+            yield from self._judge(content, parsed, today)
 
-    def _judge(self, content: str, found: _FoundDate, today: date) -> Match | None:
+    def _judge(self, content: str, found: _FoundDate, today: date) -> Iterator[Match]:
         if found.year is not None and not _is_past_date(found, today):
-            return None
+            return
         before = content[max(0, found.start - 30) : found.start]
         label = _LABEL_BEFORE.search(before)
+        if label is not None and not _labels_a_birth(before, label):
+            label = None
         if label is not None or _LABEL_AFTER.match(content, found.end, found.end + 20):
             born = label is not None and _BORN.search(label.group()) is not None
-            return self._labelled(content, found, born)
-        return self._unlabelled(content, found, before, today)
+            match = self._labelled(content, found, born)
+            if match is not None and born and label is not None:
+                yield from _time_of_birth(label, max(0, found.start - 30), match.confidence)
+            if match is not None:
+                yield match
+            return
+        unlabelled = self._unlabelled(content, found, before, today)
+        if unlabelled is not None:
+            yield unlabelled
 
     def _labelled(self, content: str, found: _FoundDate, born: bool) -> Match | None:
         if born and _is_celebration(content, found):
             return None
         if found.year is None:
+            if born and _NEWBORN.search(content):
+                # A baby born on the unit: the day and time are its whole date of birth.
+                return _match(found, "dob_newborn", 0.85, "a newborn's date of birth")
             confidence = 0.45 if born else 0.6
             return _match(found, "dob_label_partial", confidence, "labelled birth date, no year")
         return _match(found, "dob_label", 0.9 if born else 0.95, "labelled date of birth")
@@ -176,6 +209,27 @@ class DateOfBirthDetector:
         return (
             name.group("title") is not None or fold_name(name.group("first")) in self._first_names
         )
+
+
+def _labels_a_birth(before: str, label: regex.Match[str]) -> bool:
+    """ "delivered 07:10 on 2/11" is a birth only when a baby was delivered, not a parcel."""
+    if not label.group().lower().startswith("delivered"):
+        return True
+    return _BABY_BEFORE.search(before, 0, label.start()) is not None
+
+
+def _time_of_birth(label: regex.Match[str], offset: int, confidence: float) -> Iterator[Match]:
+    """The time in "born 03:42 on 11/10" identifies the baby as much as the date does.
+
+    `label` was matched on the text from `offset` on.
+    """
+    time = _TIME_IN_LABEL.search(label.group())
+    if time is None:
+        return
+    start = offset + label.start() + time.start()
+    yield Match(
+        CATEGORY, "dob_time_of_birth", start, start + len(time.group()), confidence, "time of birth"
+    )
 
 
 def _dates(text: NormalisedText) -> Iterator[regex.Match[str]]:
@@ -287,7 +341,7 @@ def _staff_date(content: str, found: _FoundDate) -> bool:
 
 def _is_celebration(content: str, found: _FoundDate) -> bool:
     """A colleague's baby news, unless the message is clearly about a patient."""
-    if _CELEBRATION.search(content) is None:
+    if _CELEBRATION.search(content) is None or _ON_THE_UNIT.search(content):
         return False
     clinical = cues_for(content).clinical_terms()
     return len(clinical) < 2

@@ -2,12 +2,17 @@
 
 Unlike an NHS number these have no check digit and no single shape, so the
 words before them do the work: "MRN", "hosp no", "RiO", "client ID" followed
-by a code with digits in it. Three weaker routes add to that:
+by a code with digits in it. A clinical department or service followed by
+"no"/"ref"/"ID" labels a patient's record too ("RIS no RX8831062", "ED
+attendance no ...", "GUM number ...", "specimen ref ..."); staff and business
+labels (ESR, PO, job, asset, bleep) never do. Four weaker routes add to that:
 
 - a code shaped like one already labelled in the same message ("Patient ID
   50293318 ..., not 50293381");
 - a bare letter and 6-8 digits ("K0837721") or a Carenotes "CN-448120" with
   patient words around it and no business words nearer;
+- a prison number ("A1234BC": a letter, four digits, two letters) with prison
+  or patient words in the message;
 - the trust's own formats from its policy file (`HospitalNumberFormat`).
 
 A CAD or incident number is an identifier when it is a full reference
@@ -37,29 +42,63 @@ from bot.moderation.types import Match
 CATEGORY = "patient.hospital_number"
 
 _NUMBERED = r"[ \t]*(?:no\b\.?|nos\b\.?|num\b\.?|number\b|nbr\b|#|id\b|ref\b\.?|reference\b)"
+# A clinical department, service or record system whose "no"/"ref"/"ID" is a
+# patient's: "RIS no", "ED attendance no", "GUM number", "specimen ref". Staff and
+# business labels (ESR, PO, job, asset, bleep, ext, room, ward) are not here, and a
+# phone number after a department ("pharmacy no 0113...") is turned away.
+_SERVICE_WORDS = frozenset(
+    " ".join(
+        (
+            "ris pacs radiology imaging x-ray xray xr accession ed a&e ae utc maternity mat",
+            "antenatal neonatal nicu scbu gum gu sh hiv clinic opd outpatient outpatients theatre",
+            "theatres endoscopy lab laboratory specimen sample pathology path histology histo",
+            "cytology microbiology micro pharmacy prescription rx script dental school pupil",
+            "referral episode admission encounter attendance spell triage safeguarding mash",
+            "oncology haematology chemo dialysis renal prison prisoner noms inmate offender",
+            "custody detainee opat camhs iapt",
+        )
+    ).split()
+)
+_SERVICE_PHRASES = frozenset(
+    {"sexual health", "social care", "school health", "school nursing", "child health"}
+    | {"health visiting"}
+)
+# The last two words before a "no"/"ref": "ED attendance", "sexual health".
+_WORDS_BEFORE = regex.compile(
+    r"(?:(?<![\p{L}\p{N}&\-])([A-Za-z&\-]+)[ \t]+)?(?<![\p{L}\p{N}&\-])([A-Za-z&\-]+)[ \t]*$"
+)
+_SERVICE_LOOKBACK = 40
+# More "no"/"ref" codes than this in one message is a table or an attack, not a note.
+_MAX_SERVICE_LABELS = 40
+# Between a label and its code (": ", " is ", "#", "("), then the code itself.
+_CODE_AFTER_LABEL = (
+    r"(?:[ \t:#=(.\-–—]{1,4}(?:(?:is|was)[ \t:#]{1,3})?)"
+    r"(?P<code>(?:[A-Za-z]{1,3}[-/]?)?\d{2,}(?:(?:[-/]|[ \t](?=\d{3}))\d{2,}){0,3}[A-Za-z]{0,2})"
+    r"(?![\p{L}\p{N}])"
+)
 # Record labels: a system name may stand alone ("RiO 1048832"); a generic word
 # needs "no"/"ID"/"number" after it ("patient ID", "unit no", "case ref").
 _LABEL = regex.compile(
     r"(?i)(?<![\p{L}\p{N}])(?:"
     r"(?P<system>(?:mrn|m\.r\.n\.?|rio|emis(?:[ \t]*web)?|lorenzo|care[ \t]?notes|"
-    r"systm[ \t]?one|e-?pcr)(?:" + _NUMBERED + r")?)"
+    r"systm[ \t]?one|e-?pcr|upn|nomis)(?:" + _NUMBERED + r")?)"
     r"|(?P<record>(?:hosp(?:ital)?\.?|k|(?:patient|pt|client|service[ \t]+user|resident)['’]?s?|"
     r"s1|pas|pcr|case[ \t]?notes?|(?:medical[ \t]+)?records?|ld[ \t]*reg(?:ister)?|case|"
     r"local[ \t]+(?:patient[ \t]+)?)" + _NUMBERED + r")"
     r"|(?P<unit>unit" + _NUMBERED + r")"
     r"|(?P<cad>cad(?:[ \t]*(?:no\b\.?|num\b\.?|number\b|#|ref\b\.?|inc(?:ident)?\b))?)"
     r"|(?P<incident>inc(?:ident)?(?:[ \t]*(?:no\b\.?|num\b\.?|number\b|#|ref\b\.?|log\b))?)"
-    r")(?![\p{L}\p{N}])"
-    # Between the label and the code: ": ", " is ", "#", "(".
-    r"(?:[ \t:#=(.\-–—]{1,4}(?:(?:is|was)[ \t:#]{1,3})?)"
-    r"(?P<code>(?:[A-Za-z]{1,3}[-/]?)?\d{2,}(?:(?:[-/]|[ \t](?=\d{3}))\d{2,}){0,3}[A-Za-z]?)"
-    r"(?![\p{L}\p{N}])"
+    # A bare "no"/"ref"/"ID": a label only after a department word (see `_SERVICE_WORDS`).
+    r"|(?P<numbered>no\b\.?|nos\b\.?|num\b\.?|number\b|nbr\b|id\b|ref\b\.?|reference\b|#)"
+    r")(?![\p{L}\p{N}])" + _CODE_AFTER_LABEL
 )
-_MIN_DIGITS = {"system": 5, "record": 4, "unit": 5, "cad": 3, "incident": 6}
+_MIN_DIGITS = {"system": 5, "record": 4, "service": 4, "unit": 5, "cad": 3, "incident": 6}
+_KINDS = ("system", "record", "unit", "cad", "incident", "numbered")
 # A label after these is a staff, IT or governance case, not a patient's record.
 _NOT_PATIENT_BEFORE = regex.compile(
     r"(?<![\p{L}])(?:(?i:datix|hr|helpdesk|service[ \t]?desk|estates|finance|payroll|esr|"
-    r"grievance|disciplinary)|IT|ER)(?![\p{L}])"
+    r"grievance|disciplinary|staff|employee|po|order|invoice|asset|job|supplier|bleep|ext)|IT|ER)"
+    r"(?![\p{L}])"
 )
 _BLOOD_UNIT = regex.compile(
     r"(?i)(?<![\p{L}])(?:blood|transfusion|bag|donor|donation|platelets?|ffp|cryo|lab)(?![\p{L}])"
@@ -76,8 +115,16 @@ _BARE_SHAPE = regex.compile(
     r"(?<=(?<![\p{L}\p{N}])(?P<prefix>[A-Za-z]|[Cc][Nn]-))"
     r"(?:\d{6,8}|(?<=-)\d{5})(?![\p{L}\p{N}])"
 )
+_PHONE_SHAPE = regex.compile(r"0\d{9,10}")
 _THREE_DIGITS = regex.compile(r"\d{3}")
 _FIVE_DIGITS = regex.compile(r"\d{5}")
+_FOUR_DIGITS = regex.compile(r"\d{4}")
+# A prison number (England and Wales): a letter, four digits, two letters ("A1234BC").
+_PRISON_NUMBER = regex.compile(r"(?<![\p{L}\p{N}])[A-Z]\d{4}[A-Z]{2}(?![\p{L}\p{N}])")
+_PRISON_WORDS = regex.compile(
+    r"(?i)(?<![\p{L}])(?:prisoners?|prison|hmp|yoi|inmates?|detainees?|offenders?|cell|wing|"
+    r"landing|custody|nomis|seg|segregation|healthcare\s+unit|remand|sentenced)(?![\p{L}])"
+)
 _CODE_TOKEN = regex.compile(r"(?<![\p{L}\p{N}])(?:[A-Za-z]{1,3}-?)?\d{4,12}(?![\p{L}\p{N}])")
 _PATTERN_TIMEOUT_SECONDS = 0.005
 
@@ -110,6 +157,8 @@ class HospitalNumberDetector:
                 matches.append(found)
         if _FIVE_DIGITS.search(body) is not None:
             matches.extend(_bare_shapes(body, taken))
+        if _FOUR_DIGITS.search(body) is not None:
+            matches.extend(_prison_numbers(body, taken))
         return matches
 
 
@@ -127,11 +176,20 @@ def _compile_format(fmt: HospitalNumberFormat) -> _LocalFormat:
 
 
 def _labelled(body: str) -> Iterator[Match]:
+    departments = 0
     for found in _LABEL.finditer(body):
         kind = _kind(found)
+        label_start: int | None = found.start()
+        if kind == "numbered":
+            # "RIS no ...": the department word before "no" is the label.
+            departments += 1
+            if departments > _MAX_SERVICE_LABELS:
+                continue
+            label_start = _service_label_start(body, found.start())
+            kind = "service"
         code = found.group("code")
         digits = "".join(char for char in code if char.isdigit())
-        if not _acceptable_code(body, found, kind, code, digits):
+        if label_start is None or not _acceptable_code(body, label_start, kind, code, digits):
             continue
         judged = _judge_labelled(kind, code, digits)
         if judged is not None:
@@ -140,14 +198,26 @@ def _labelled(body: str) -> Iterator[Match]:
             yield Match(CATEGORY, rule, start, end, confidence, reason)
 
 
+def _service_label_start(body: str, numbered_start: int) -> int | None:
+    """Where the department word before "no"/"ref" starts, if one is there."""
+    words = _WORDS_BEFORE.search(body, max(0, numbered_start - _SERVICE_LOOKBACK), numbered_start)
+    if words is None:
+        return None
+    last = words.group(2).lower()
+    previous = (words.group(1) or "").lower()
+    if previous and f"{previous} {last}" in _SERVICE_PHRASES:
+        return words.start(1)
+    return words.start(2) if last in _SERVICE_WORDS else None
+
+
 def _kind(found: regex.Match[str]) -> str:
-    for kind in _MIN_DIGITS:
+    for kind in _KINDS:
         if found.group(kind) is not None:
             return kind
     return "record"
 
 
-def _acceptable_code(body: str, found: regex.Match[str], kind: str, code: str, digits: str) -> bool:
+def _acceptable_code(body: str, label_start: int, kind: str, code: str, digits: str) -> bool:
     if len(digits) < _MIN_DIGITS[kind]:
         return False
     if _DATE_OR_TIME.fullmatch(code) or _TICKET_PREFIX.match(code):
@@ -155,10 +225,12 @@ def _acceptable_code(body: str, found: regex.Match[str], kind: str, code: str, d
     # A ten-digit number passing the NHS check is the NHS number detector's finding.
     if len(digits) == 10 and passes_modulus_11(digits):
         return False
-    before = max(0, found.start() - 24)
-    if kind == "unit" and (" " in code or _BLOOD_UNIT.search(body, before, found.start())):
+    if kind == "service" and _PHONE_SHAPE.fullmatch(digits):
+        return False  # "clinic no 0161 496 0000" is the department's phone
+    before = max(0, label_start - 24)
+    if kind == "unit" and (" " in code or _BLOOD_UNIT.search(body, before, label_start)):
         return False  # a blood bag's donation number, not the patient's unit number
-    return _NOT_PATIENT_BEFORE.search(body, before, found.start()) is None
+    return _NOT_PATIENT_BEFORE.search(body, before, label_start) is None
 
 
 def _judge_labelled(kind: str, code: str, digits: str) -> tuple[str, float, str] | None:
@@ -265,3 +337,32 @@ def _bare_shapes(body: str, taken: SpanSet) -> Iterator[Match]:
                 0.7,
                 "letter and 6-8 digits like a hospital number, with patient words nearby",
             )
+
+
+def _prison_numbers(body: str, taken: SpanSet) -> Iterator[Match]:
+    """ "prisoner A1234BC": the prison number shape, with prison or patient words around it."""
+    index: WordIndex | None = None
+    in_prison: bool | None = None
+    for found in _PRISON_NUMBER.finditer(body):
+        start, end = found.span()
+        if taken.overlaps(start, end):
+            continue
+        if in_prison is None:
+            in_prison = _PRISON_WORDS.search(body) is not None
+        if in_prison:
+            confidence = 0.85
+        else:
+            index = index or context_index(body)
+            patient_near, reference_nearer = patient_side(index, start, end)
+            if not patient_near or reference_nearer:
+                continue
+            confidence = 0.7
+        taken.add(start, end)
+        yield Match(
+            CATEGORY,
+            "hospital_number.prison_number",
+            start,
+            end,
+            confidence,
+            "a prison number (letter, four digits, two letters)",
+        )

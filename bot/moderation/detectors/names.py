@@ -3,8 +3,11 @@
 Staff groups are full of names, nearly all of them colleagues: thanks, rotas,
 leaving dos, birthdays. A name is only reported when the words around it make
 it a patient (clinical vocabulary, relatives, care settings, a date of birth or
-an age next to it) and the staff/social words do not outweigh that. Professional
-titles (Dr, Nurse, Sister, CPN...) always mark a colleague. The name lists are
+an age next to it, an address, record number or phone number attached to a full
+name) and the staff/social words do not outweigh that. Professional titles (Dr,
+Nurse, Sister, CPN...) always mark a colleague, as does a job title in brackets or
+apposition ("Mr Oduya (ortho consultant)"), asking after someone ("has anyone heard
+from ...") and workplace business (DBS, payslips, "go easy on her"). The name lists are
 used to recognise that a capitalised word is a name at all; whose name it is
 comes only from context.
 """
@@ -156,6 +159,16 @@ _BEFORE_CARE_ACTION = regex.compile(
     regex.IGNORECASE,
 )
 _NHS_NUMBER_NEARBY = regex.compile(r"(?i:nhs)\s*(?:no\.?|number|num|#)?\s*[:\-]?\s*\d{3}")
+# A record number labelled near the name: "hosp no M3380951", "MRN 1234567", "RiO 104883".
+_RECORD_NUMBER_NEARBY = regex.compile(
+    r"(?i)\b(?:(?:hosp(?:ital)?|mrn|rio|emis|pas|chi|h&c)\.?[ \t]*(?:no\.?|number|num|#|id)?"
+    r"|(?:unit|k)[ \t]*(?:no\.?|number|num|#))[ \t]*[:\-]?[ \t]*[A-Za-z]{0,3}\d{3}"
+)
+# A personal phone number straight after the name: "ring Ana Costa on 07700 900123".
+_AFTER_PHONE = regex.compile(
+    r"[ \t]*(?:on|at|[,:\-–(])?[ \t]*(?:mob(?:ile)?|tel|phone)?[:. \t]*(?:\+44[ \t]?|0)\d"
+    r"(?:[ \t]?\d){8,9}(?!\d)"
+)
 _GRUMBLE = regex.compile(
     r"\b(?:not\s+happy|complain\w*|again|keeps\s+ringing|kick\w*\s+off|angry|upset|moaning|"
     r"third\s+time|rude|shouting)\b",
@@ -174,9 +187,51 @@ _VOCATIVE_AFTER = regex.compile(
 )
 _SIGN_OFF_AFTER = regex.compile(r"[\s\W]*$")
 _ABSENT_FROM_WORK = regex.compile(
-    r"\b(?:she|he)['’]s\s+(?:off|not\s+in|on\s+leave)\b|\bcompassionate\s+leave\b", regex.I
+    r"\b(?:she|he)['’]s\s+(?:off|not\s+in|on\s+leave)\b|\bcompassionate\s+leave\b"
+    # "she left recovery in tears": the place someone works, left upset.
+    r"|\b(?:left|walked\s+out\s+of)\s+(?:recovery|theatres?|the\s+ward|the\s+unit|work|"
+    r"(?:her|his|their)\s+shift|early)\s+(?:in\s+tears|crying|upset)\b",
+    regex.I,
 )
 _WISH_WELL = regex.compile(r"\bwish\s+$", regex.IGNORECASE)
+# "has anyone heard from Orla?": people ask after colleagues, not patients, this way.
+_HEARD_FROM = regex.compile(
+    r"\b(?:heard|hear)\s+(?:anything\s+)?from\s+$|\bany(?:one|body)\s+(?:seen|spoken\s+to)\s+$",
+    regex.IGNORECASE,
+)
+# "doing fracture clinic with Mr Quinn": the person someone works alongside.
+_WORKING_ALONGSIDE = regex.compile(
+    r"\b(?:doing|running|covering|sharing|in|on|at)\s+(?:the\s+)?(?:\S+\s+)?(?:clinic|list|"
+    r"theatre|theatres|ward\s+round|round|session|shift|nights|lates|earlies|call|teaching)\s+"
+    r"with\s+$|\b(?:scrubbing|assisting|working|teaching|training|on\s+shift)\s+with\s+$",
+    regex.IGNORECASE,
+)
+# A job title in brackets or in apposition after a name: "Mr Oduya (ortho consultant)",
+# "Kemi, our new HCA, ...".
+STAFF_ROLE_NOUNS = words(
+    """
+    nurse nic coordinator co-ordinator scrub runner anaesthetist surgeon registrar reg sho
+    consultant midwife hca lead manager doctor dr porter assistant practitioner student
+    physio physiotherapist pharmacist technician tech radiographer sonographer odp ot salt
+    dietitian dietician psychologist psychiatrist therapist matron sister fy1 fy2 f1 f2 ct1
+    ct2 st1 st2 st3 st4 st5 st6 st7 st8 spr anp acp cns gp locum paramedic para eca emt
+    receptionist secretary clerk admin housekeeper domestic phlebotomist chaplain educator
+    mentor preceptor hv dn cpn rn rmn rgn sn mw senco teacher ta headteacher deputy officer
+    governor dentist hygienist intern fellow houseman anaesthetics
+    """
+)
+# "orthogeriatrician", "radiologist", "sonographer": specialists named by their ending.
+_ROLE_ENDINGS = ("ician", "ologist", "iatrist", "therapist", "grapher", "surgeon", "nurse")
+_ROLE_IN_BRACKETS = regex.compile(r"\s*\(([^()\n]{1,40})\)")
+# Without a determiner the title must be set off on both sides ("Mr Oduya, ortho
+# consultant, is ..."), so "Mr Jones, GP is aware" is not read as one.
+_ROLE_IN_APPOSITION = regex.compile(
+    r",\s+(?:(?P<determiner>the|our|a|an|new|locum|agency|bank)\s+)?"
+    r"(?P<title>(?:[\p{L}&\-]+\s+){0,2}?[\p{L}\d]+)"
+    r"(?:\s*[,;)]|(?P<verb>\s*\.|\s+(?:is|was|has|will|said|says)\b))"
+)
+# In brackets, these say the person in front is a patient: "(pt of Dr Ali)", "(bed 4)".
+_PATIENT_IN_BRACKETS = words("pt patient patients lady gent gentleman bed bay cot of for with")
 _AFTER_STAFF = regex.compile(
     r"(?:['’]s?)?\s+(?:from|in|at|on)\s+(?:the\s+)?(?:hr|it|estates|payroll|finance|admin|eoc|"
     r"control|records|medical\s+records|reception\s+desk|the\s+desk|desk|office|team|governance|ig|"
@@ -184,11 +239,12 @@ _AFTER_STAFF = regex.compile(
     r"union|unison|rcn|base|station|hub|phones|dispatch)\b"
     r"|(?:\s+(?:is|was|has|will\s+be)|['’]s)\s+(?:been\s+)?(?:running|covering|booking|teaching|"
     r"leading|in\s+charge|doing\s+(?:the|a|an|his|her|their)\s|mentoring|supervising|"
+    r"doing\s+(?:\S+\s+)?(?:clinic|list|ward\s+round|session|theatres?|teaching|on\s+call)\b|"
     r"(?:the|our|a)\s+(?:\S+\s+){0,2}?(?:nurse|nic|coordinator|scrub|runner|anaesthetist|surgeon|"
     r"registrar|reg|sho|consultant|midwife|hca|lead|manager|doctor|porter|assistant|practitioner|"
     r"student|physio|pharmacist)\b|off\s+(?:sick|today|tomorrow|next|because|with|after|for|work|till|until)|signed\s+off|"
     r"on\s+(?:al|leave|annual\s+leave|mat\s+leave|nights|lates|earlies|the\s+late|the\s+early|days|"
-    r"call|shift|a\s+course))\b"
+    r"call|shift|a\s+course|bleep|the\s+bleep|take|the\s+rota))\b"
     r"|\s+on\s+(?:the\s+)?(?:late|early|nights?|lates|earlies|long\s+day|al|leave|bleep|call)\b"
     r"|\s+(?:is\s+|was\s+|will\s+be\s+)?(?:operating|consenting|anaesthetising|on\s+take|"
     r"post[- ]taking|prescribing|running\s+late|in\s+theatre|scrubbed)\b"
@@ -210,6 +266,9 @@ _LIST_MARKER = regex.compile(r"\s*(?:\d{1,2}[.)]|[-•*])\s*")
 _PREVIOUS_WORD = regex.compile(r"([\p{L}\p{N}]+)[^\p{L}\p{N}]*$")
 _FOLLOWING_WORD = regex.compile(r"\s+([\p{L}\p{N}'’\-]+)")
 _NEXT_WORD = regex.compile(r"(?:['’]s?)?\s+(\p{L}+)")
+_PLACE_PREPOSITION = regex.compile(
+    r"\b(?:in|at|from|near|to|outside|towards|around|round|nr)\s+$", regex.IGNORECASE
+)
 _SAINT_OR_NUMBER_BEFORE = regex.compile(r"(?:\bSt\.?|\d[a-zA-Z]?)\s+$")
 _BED_WORDS = ("bed", "bay", "side", " sr")
 # A digit then M/F or an age unit: the only way "JT 84M" can be in a message.
@@ -244,6 +303,18 @@ _STRONG_SOCIAL = frozenset(
         "amazing work",
         "hard work",
     }
+)
+# Staff business that only ever concerns a colleague: vetting, pay, regulators, gossip.
+_STRONG_STAFF = (
+    _STRONG_SOCIAL
+    | words(
+        """
+    dbs payslip p60 gmc nmc hcpc disciplinary grievance
+    """
+    )
+    | frozenset(
+        {"dbs check", "go easy on", "working with", "not announcing", "fitness to practise"}
+    )
 )
 
 
@@ -346,13 +417,15 @@ class PatientNameDetector:
         folded = _fold(word.text)
         if folded in PERSONAL_TITLES or folded in STAFF_TITLES:
             name_end = _name_after_title(content, words, index)
-            if name_end == index:
-                return index + 1
+            if name_end == index + 1:
+                return index + 1  # "Baby girl", "Mrs" alone: a title with no name after it
             if folded in PERSONAL_TITLES and not _staff_role_before(content, word.start):
                 last = words[name_end - 1]
                 yield _Candidate(word.start, last.end, NameKind.TITLE, False)
             return name_end
-        if folded not in self._first_names or _is_place(content, word):
+        if not self._is_first_name(folded) or _is_place(content, word):
+            return index + 1
+        if self._ends_a_place_name(content, words, index):
             return index + 1
         end_index = self._surname_end(content, words, index)
         if _names_a_place(content, words, end_index):
@@ -364,6 +437,24 @@ class PatientNameDetector:
             word.start, words[end_index - 1].end, kind, _starts_sentence(content, word)
         )
         return end_index
+
+    def _is_first_name(self, folded: str) -> bool:
+        """A known first name, or a double-barrelled one made of two ("Amelia-Rose")."""
+        if folded in self._first_names:
+            return True
+        first, hyphen, second = folded.partition("-")
+        return bool(hyphen) and first in self._first_names and second in self._first_names
+
+    def _ends_a_place_name(self, content: str, words: list[_Word], index: int) -> bool:
+        """ "in Kirkby Stephen", "from Bishop Auckland": a name that ends a place's name."""
+        if index == 0 or not _adjacent(content, words[index - 1], words[index]):
+            return False
+        previous = words[index - 1]
+        folded = _fold(previous.text)
+        if self._is_first_name(folded) or folded in PERSONAL_TITLES or folded in STAFF_TITLES:
+            return False
+        lookback = max(0, previous.start - 12)
+        return _PLACE_PREPOSITION.search(content, lookback, previous.start) is not None
 
     def _surname_end(self, content: str, words: list[_Word], index: int) -> int:
         """Index after the last word of a full name starting at words[index]."""
@@ -449,13 +540,19 @@ def _patient_evidence(content: str, cues: MessageCues, candidate: _Candidate) ->
         score += 1
     if _BEFORE_CARE_ACTION.search(before):
         score += 1
+    is_full = candidate.kind in (NameKind.TITLE, NameKind.FULL)
     if _in_list_item(content, line_start, candidate.start):
         score += 0.5
         if _AFTER_LIST_ADDRESS.match(after):
             score += 1
-    if _NHS_NUMBER_NEARBY.search(content, low, high):
+    elif is_full and _AFTER_LIST_ADDRESS.match(after):
+        score += 1.5  # "Ana Costa, 4 Mill Lane, ...": a full name that leads its address
+    if _NHS_NUMBER_NEARBY.search(content, low, high) or _RECORD_NUMBER_NEARBY.search(
+        content, low, high
+    ):
         score += 1.5
-    is_full = candidate.kind in (NameKind.TITLE, NameKind.FULL)
+    if _AFTER_PHONE.match(after):
+        score += 1
     if score < 1 and is_full and _GRUMBLE.search(content, low, high):
         score += 0.5
     return score
@@ -468,16 +565,49 @@ def _staff_evidence(content: str, cues: MessageCues, candidate: _Candidate) -> f
     local = cues.staff_terms(low, high)
     elsewhere = cues.all_staff - local
     score = min(3, len(local)) + 0.5 * min(2, len(elsewhere))
-    score += len(local & _STRONG_SOCIAL)
+    score += len(local & _STRONG_STAFF)
     if _staff_role_before(content, candidate.start):
         score += 2
     if _AFTER_STAFF.match(content, candidate.end, min(len(content), candidate.end + 80)):
         score += 2
     if _WISH_WELL.search(content, max(0, candidate.start - 8), candidate.start):
         score += 3
+    # Colleagues are asked after and worked alongside by first name; "has anyone seen
+    # Mrs Jones?" is more likely a patient who has wandered off.
+    first_name_only = candidate.kind is not NameKind.TITLE
+    if first_name_only and _HEARD_FROM.search(
+        content, max(0, candidate.start - 30), candidate.start
+    ):
+        score += 2
+    if _WORKING_ALONGSIDE.search(content, max(0, candidate.start - 40), candidate.start):
+        score += 2
+    if _job_title_follows(content, candidate.end):
+        score += 2
     if _ABSENT_FROM_WORK.search(content, low, high):
         score += 2
     return score
+
+
+def _job_title_follows(content: str, end: int) -> bool:
+    """ "Mr Oduya (ortho consultant)", "Kemi, our new HCA,": a job title names a colleague."""
+    brackets = _ROLE_IN_BRACKETS.match(content, end, min(len(content), end + 44))
+    if brackets is not None:
+        inside = _WORDS.findall(brackets.group(1).lower())
+        if "'" in brackets.group(1) or any(char.isdigit() for char in brackets.group(1)):
+            return False  # "(Dr Ali's patient)", "(78F)"
+        # The title ends the brackets: "(ortho consultant)", not "(GP aware)".
+        return (
+            bool(inside) and _is_job_title(inside[-1]) and _PATIENT_IN_BRACKETS.isdisjoint(inside)
+        )
+    apposition = _ROLE_IN_APPOSITION.match(content, end, min(len(content), end + 50))
+    if apposition is None or (apposition.group("verb") and not apposition.group("determiner")):
+        return False
+    last = _WORDS.findall(apposition.group("title").lower())
+    return bool(last) and _is_job_title(last[-1])
+
+
+def _is_job_title(word: str) -> bool:
+    return word in STAFF_ROLE_NOUNS or word.endswith(_ROLE_ENDINGS)
 
 
 def _birth_date_follows(after: str) -> bool:
