@@ -35,5 +35,8 @@ bench: .venv/.synced  ## screener throughput and hostile-input timings
 eval: .venv/.synced  ## quality figures on the labelled dev corpus
 	$(RUN) staffguard eval tests/data/dev.jsonl
 
+demo: .venv/.synced  ## try the bot in the terminal against a simulated Telegram group
+	$(RUN) staffguard demo
+
 clean:
 	rm -rf .tools .venv .pytest_cache .ruff_cache .hypothesis

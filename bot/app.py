@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -23,11 +26,20 @@ from bot.enforcement.enforcer import Enforcer
 from bot.enforcement.gateway import TelegramGateway
 from bot.enforcement.review import Reviewer
 from bot.enforcement.services import Services
-from bot.handlers import buttons, commands, messages
+from bot.handlers import (
+    admin_commands,
+    buttons,
+    commands,
+    membership,
+    messages,
+    private_commands,
+)
 from bot.handlers.context import ENFORCER, REVIEWER, SERVICES
 from bot.polling import ReliablePoller
+from bot.retention_job import purge_periodically
 from bot.storage.migrate import open_database
 from bot.storage.quarantine import Quarantine
+from bot.storage.retention import RetentionPolicy
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +47,10 @@ TOKEN_HELP = (
     "create a bot with @BotFather in Telegram (/newbot), then put its token in "
     "STAFFGUARD_TELEGRAM_TOKEN (in the environment or .env)"
 )
-SCREENING = -1
-CONNECT_PATIENCE_SECONDS = 120  # handler group that sees every group message before any command
+SCREENING = -1  # handler group that sees every group message before any command
+MEMBERS = 1  # after the commands: note who posts
+CONNECT_PATIENCE_SECONDS = 120
+DIGEST_JOB = "staffguard.digest"
 
 
 class BotSetupError(Exception):
@@ -81,6 +95,7 @@ async def start_bot(settings: Settings) -> RunningBot:
     _register(application, services, enforcer)
     await application.start()
     services.spawn(enforcer.resume())
+    services.spawn(purge_periodically(database, RetentionPolicy.from_settings(settings)))
     log.info("StaffGuard is running as @%s", application.bot.username)
     log.info("database: %s", database.url_redacted)
     log.info("%s", quarantine.describe())
@@ -114,9 +129,18 @@ async def stop_bot(bot: RunningBot) -> None:
     await bot.services.close()
 
 
-async def run_until(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the bot with reliable long polling until `stop` is set."""
+async def run_until(
+    settings: Settings,
+    stop: asyncio.Event,
+    on_start: Callable[[RunningBot], None] | None = None,
+) -> None:
+    """Run the bot with reliable long polling until `stop` is set.
+
+    `on_start` is given the running bot once it is connected (tests and the demo use it).
+    """
     bot = await start_bot(settings)
+    if on_start is not None:
+        on_start(bot)
     try:
         poller = ReliablePoller(bot.application.bot, bot.application.process_update)
         await poller.run(stop)
@@ -141,8 +165,33 @@ def _register(
     application.add_handler(CommandHandler("start", commands.start))
     application.add_handler(CommandHandler("help", commands.help_command))
     application.add_handler(CommandHandler("rules", commands.rules))
+    application.add_handler(CommandHandler("policy", admin_commands.policy))
+    application.add_handler(CommandHandler("strikes", admin_commands.strikes))
+    application.add_handler(CommandHandler("pardon", admin_commands.pardon))
+    application.add_handler(CommandHandler("incidents", private_commands.incidents))
+    application.add_handler(CommandHandler("report", private_commands.report))
     application.add_handler(CallbackQueryHandler(buttons.review_button, pattern=r"^sg:"))
+    application.add_handler(
+        ChatMemberHandler(membership.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.UpdateType.MESSAGE, membership.note_poster
+        ),
+        group=MEMBERS,
+    )
+    _schedule_digest(application, services.settings)
     application.add_error_handler(_log_error)
+
+
+def _schedule_digest(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    hours = settings.digest_interval_hours
+    if application.job_queue is None or not settings.manager_user_ids or hours == 0:
+        return
+    interval = timedelta(hours=hours)
+    application.job_queue.run_repeating(
+        private_commands.weekly_digest, interval=interval, first=interval, name=DIGEST_JOB
+    )
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     senior_manager_chat_id: int | None = None
     # People who may ask the bot for reports (/report) and receive the weekly digest.
     manager_user_ids: list[int] = Field(default_factory=list)
+    # Hours between the digests sent to those managers (168: weekly; 0: no digest).
+    digest_interval_hours: float = Field(default=168, ge=0, le=8760)
     # How long the short notice in the group stays before the bot deletes it.
     group_notice_seconds: int = Field(default=120, ge=1, le=86400)
     # Minutes after asking admins to delete a message by hand before escalating.

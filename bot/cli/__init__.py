@@ -20,6 +20,7 @@ from bot.cli.errors import CliError, ExitCode
 COMMANDS = {
     "audit": "audit",
     "check": "check",
+    "demo": "demo",
     "eval": "evaluate",
     "incidents": "incidents",
     "keys": "keys",

@@ -18,7 +18,11 @@ HELP = (
     "/rules - the group rules\n"
     "/help - this message\n\n"
     "If I removed one of your messages, I'll tell you why here. Admins get an alert for each "
-    "removal and can release a message that was removed by mistake."
+    "removal and can release a message that was removed by mistake.\n\n"
+    "For group admins, in the group: /policy (this group's settings), /strikes and /pardon "
+    "(reply to one of the member's messages, or give their @username once I've seen them "
+    "post). In a private chat with me: /incidents (the newest in your groups), and for "
+    "managers /report week."
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,6 +102,21 @@ async def get_member(session: AsyncSession, chat_id: int, user_id: int) -> Membe
     if member is None:
         raise NotFound("member", f"{user_id} in group {chat_id}")
     return member
+
+
+async def find_member_by_username(
+    session: AsyncSession, chat_id: int, username: str
+) -> Member | None:
+    """The member of the group last seen with this @username (any case), if the bot saw them."""
+    wanted = username.removeprefix("@").lower()
+    if not wanted:
+        return None
+    query = (
+        select(Member)
+        .where(Member.chat_id == chat_id, func.lower(Member.username) == wanted)
+        .order_by(Member.last_seen_at.desc())
+    )
+    return (await session.scalars(query)).first()
 
 
 async def list_members(session: AsyncSession, chat_id: int) -> list[Member]:

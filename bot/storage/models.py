@@ -77,6 +77,7 @@ class AuditAction(StrEnum):
     ORIGINAL_VIEWED = "original.viewed"
     STATUS_CHANGED = "incident.status_changed"
     HOLD_DECIDED = "hold.decided"
+    STRIKES_REVOKED = "strikes.revoked"
     KEYS_ROTATED = "quarantine.rotated"
     PURGED = "retention.purged"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.audit import record_audit, require_actor, require_reason
@@ -121,3 +121,54 @@ async def count_strikes(
     if since is not None:
         query = query.where(Strike.given_at >= as_utc(since))
     return int(await session.scalar(query) or 0)
+
+
+async def list_strikes(
+    session: AsyncSession,
+    poster_id: int,
+    *,
+    chat_id: int,
+    since: datetime | None = None,
+) -> list[Strike]:
+    """The strikes in force against the poster in one group, newest first."""
+    query = select(Strike).where(
+        Strike.poster_id == poster_id, Strike.chat_id == chat_id, Strike.revoked_at.is_(None)
+    )
+    if since is not None:
+        query = query.where(Strike.given_at >= as_utc(since))
+    query = query.order_by(Strike.given_at.desc(), Strike.id.desc())
+    return list((await session.scalars(query)).all())
+
+
+async def revoke_strikes(
+    session: AsyncSession,
+    chat_id: int,
+    poster_id: int,
+    *,
+    actor: str,
+    reason: str,
+    now: datetime | None = None,
+) -> int:
+    """Revoke every strike in force against the poster in the group; how many were revoked."""
+    stated = require_reason(reason, what=f"revoking the strikes of {poster_id}")
+    require_actor(actor)
+    moment = as_utc(now) if now else utc_now()
+    result = await session.execute(
+        update(Strike)
+        .where(
+            Strike.chat_id == chat_id,
+            Strike.poster_id == poster_id,
+            Strike.revoked_at.is_(None),
+        )
+        .values(revoked_at=moment)
+    )
+    revoked = int(getattr(result, "rowcount", 0) or 0)
+    await record_audit(
+        session,
+        actor=actor,
+        action=AuditAction.STRIKES_REVOKED,
+        reason=stated,
+        detail={"chat_id": chat_id, "poster_id": poster_id, "revoked": revoked},
+        now=moment,
+    )
+    return revoked

@@ -119,6 +119,7 @@ class World:
         self.faults: list[Fault] = []
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0
         self._new_update = asyncio.Event()
         self._closing = False
         self._callback_ids = itertools.count(1)
@@ -185,6 +186,7 @@ class World:
         photo: bytes | None = None,
         document: tuple[str, bytes] | None = None,
         forward_from: int | None = None,
+        reply_to: int | None = None,
         date: int | None = None,
     ) -> dict[str, Any]:
         """A person sends a message to a chat; the bot receives it as an update."""
@@ -192,6 +194,11 @@ class World:
         message = self._message(chat, self.users[user_id], date=date)
         if text is not None:
             message["text"] = text
+            command = _command_entity(text)
+            if command:
+                message["entities"] = [command]
+        if reply_to is not None:
+            message["reply_to_message"] = chat.messages[reply_to]
         if caption is not None:
             message["caption"] = caption
         if photo is not None:
@@ -245,11 +252,24 @@ class World:
         return query_id
 
     def add_member_update(
-        self, chat_id: int, user_id: int, old: str, new: str, by: int | None = None
+        self,
+        chat_id: int,
+        user_id: int,
+        old: str,
+        new: str,
+        by: int | None = None,
+        rights: dict[str, bool] | None = None,
     ) -> None:
-        """Someone joins, leaves or changes status; the bot sees `chat_member`."""
+        """Someone joins, leaves or changes status; the bot sees `chat_member`.
+
+        An administrator gets every right unless `rights` says which.
+        """
         chat = self.chat(chat_id)
+        before = chat.members.get(user_id)
+        was = before if before is not None and before.status == old else Membership(old)
         self.join(chat_id, user_id, new)
+        if rights is not None:
+            chat.members[user_id].rights = dict(rights)
         key = "my_chat_member" if user_id == self.bot.id else "chat_member"
         self._push(
             {
@@ -257,7 +277,7 @@ class World:
                     "chat": chat.as_api(),
                     "from": self.users[by or user_id].as_api(),
                     "date": int(time.time()),
-                    "old_chat_member": {"status": old, "user": self.users[user_id].as_api()},
+                    "old_chat_member": self._membership_api(user_id, was),
                     "new_chat_member": self._member_api(chat, user_id),
                 }
             }
@@ -357,6 +377,10 @@ class World:
             return []
         return [msg.get("text", "") for msg in chat.visible_messages() if msg["from"]["is_bot"]]
 
+    def confirmed(self, update_id: int) -> bool:
+        """Whether the bot has confirmed the update (asked for the ones after it)."""
+        return any(int(call.get("offset", 0)) > update_id for call in self.calls_to("getUpdates"))
+
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [call.params for call in self.calls if call.method == method]
 
@@ -374,7 +398,9 @@ class World:
         }
 
     def _member_api(self, chat: Chat, user_id: int) -> dict[str, Any]:
-        membership = chat.members.get(user_id, Membership("left"))
+        return self._membership_api(user_id, chat.members.get(user_id, Membership("left")))
+
+    def _membership_api(self, user_id: int, membership: Membership) -> dict[str, Any]:
         data: dict[str, Any] = {"status": membership.status, "user": self.users[user_id].as_api()}
         if membership.status == "administrator":
             data.update({right: membership.rights.get(right, False) for right in ADMIN_RIGHTS})
@@ -391,7 +417,8 @@ class World:
                 "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos",
                 "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
                 "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
-                "can_invite_users", "can_pin_messages", "can_manage_topics",
+                "can_invite_users", "can_pin_messages", "can_manage_topics", "can_edit_tag",
+                "can_react_to_messages",
             ):  # fmt: skip
                 data[right] = membership.can_send_messages
         elif membership.status == "kicked":
@@ -405,5 +432,14 @@ class World:
 
     def _push(self, update: dict[str, Any]) -> None:
         update["update_id"] = next(self._update_ids)
+        self.last_update_id = update["update_id"]
         self._updates.append(update)
         self._new_update.set()
+
+
+def _command_entity(text: str) -> dict[str, Any] | None:
+    """A leading /command, marked as Telegram clients mark it (so bots see a command)."""
+    if not text.startswith("/"):
+        return None
+    length = len(text.split(maxsplit=1)[0])
+    return {"type": "bot_command", "offset": 0, "length": length} if length > 1 else None

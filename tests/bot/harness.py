@@ -7,11 +7,11 @@ import inspect
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.app import run_until
+from bot.app import RunningBot, run_until
 from bot.config import Settings, load_settings
 from bot.storage.database import Database
 from bot.storage.incidents import IncidentFilter, list_incidents, list_outcomes
@@ -47,6 +47,12 @@ class Harness:
     world: World
     settings: Settings
     database: Database
+    started: list[RunningBot] = field(default_factory=list)  # empty: not in-process
+
+    @property
+    def application(self) -> Any:
+        """The bot's PTB application (for its job queue and services)."""
+        return self.started[0].application
 
     async def until(self, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait for what a person would eventually see; fail with a clear message if not."""
@@ -106,11 +112,13 @@ def bot_settings(server: TestServer, tmp_path: Path, **overrides: Any) -> Settin
 
 
 @asynccontextmanager
-async def running_bot(world: World, settings: Settings) -> AsyncIterator[asyncio.Task[None]]:
+async def running_bot(world: World, settings: Settings) -> AsyncIterator[list[RunningBot]]:
+    """The bot running against `world`; the list holds it once it has connected."""
     stop = asyncio.Event()
-    task = asyncio.create_task(run_until(settings, stop))
+    started: list[RunningBot] = []
+    task = asyncio.create_task(run_until(settings, stop, on_start=started.append))
     try:
-        yield task
+        yield started
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
@@ -123,8 +131,8 @@ async def staff_group(tmp_path: Path, **overrides: Any) -> AsyncIterator[Harness
         settings = bot_settings(server, tmp_path, **overrides)
         database = await open_database(settings)
         try:
-            async with running_bot(world, settings):
-                harness = Harness(world, settings, database)
+            async with running_bot(world, settings) as started:
+                harness = Harness(world, settings, database, started)
                 await harness.until(lambda: world.calls_to("getUpdates"))  # the bot is polling
                 yield harness
         finally:

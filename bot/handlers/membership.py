@@ -1,0 +1,89 @@
+"""The bot joining a group or having its rights changed, and the members it sees post."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, ChatMemberAdministrator, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.handlers.context import services
+from bot.storage.errors import NotFound
+from bot.storage.groups import get_group, note_member, upsert_group
+
+NOTED = "staffguard.noted_members"
+_GONE = (ChatMember.LEFT, ChatMember.BANNED)
+_ADMIN = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+async def bot_membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Record the group and the bot's rights; tell the group what the bot still needs."""
+    change = update.my_chat_member
+    if change is None or change.chat.type == ChatType.PRIVATE:
+        return
+    chat, new = change.chat, change.new_chat_member
+    can_delete = isinstance(new, ChatMemberAdministrator) and new.can_delete_messages
+    can_restrict = isinstance(new, ChatMemberAdministrator) and new.can_restrict_members
+    running = services(context)
+    async with running.database.transaction() as session:
+        try:
+            before = await get_group(session, chat.id)
+            previous = (before.bot_status, before.can_delete_messages, before.can_restrict_members)
+        except NotFound:
+            previous = None
+        await upsert_group(
+            session,
+            chat.id,
+            title=chat.title or "",
+            kind=chat.type,
+            bot_status=new.status,
+            can_delete_messages=can_delete,
+            can_restrict_members=can_restrict,
+        )
+    if new.status in _GONE or previous == (new.status, can_delete, can_restrict):
+        return  # gone, or a change to rights the bot does not use
+    text = readiness_text(chat.title or "this group", new.status, can_delete, can_restrict)
+    await running.gateway.send(chat.id, text)
+
+
+def readiness_text(title: str, status: str, can_delete: bool, can_restrict: bool) -> str:
+    """What the bot can do in the group now, and what it still needs, in plain words."""
+    if status in _ADMIN and can_delete and can_restrict:
+        return (
+            f"StaffGuard is ready in {title}. I'll remove messages that contain patient "
+            "information or break the code of conduct, and tell the poster why privately. "
+            "Send /rules to see the group rules."
+        )
+    needs = []
+    if status not in _ADMIN:
+        needs.append("to be an admin (so I see every message, whatever my privacy setting)")
+    if not can_delete:
+        needs.append("the right to delete messages")
+    if not can_restrict:
+        needs.append("the right to restrict members (to mute repeated breaches)")
+    return (
+        f"Hello {title}: I keep patient information and code-of-conduct breaches out of "
+        "this group. Before I can do that, a group owner needs to give me "
+        + "; ".join(needs)
+        + ". Until then I cannot remove anything posted here."
+    )
+
+
+async def note_poster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remember who posts (id, name, @username) so admins can name them in /strikes.
+
+    Written once per person and name change while the bot runs, not per message.
+    """
+    message = update.message
+    user = message.from_user if message else None
+    if message is None or user is None or user.is_bot:
+        return
+    key = (message.chat.id, user.id)
+    seen = (user.full_name, user.username)
+    noted: dict[tuple[int, int], tuple[str, str | None]] = context.bot_data.setdefault(NOTED, {})
+    if noted.get(key) == seen:
+        return
+    async with services(context).database.transaction() as session:
+        await note_member(
+            session, message.chat.id, user.id, display_name=user.full_name, username=user.username
+        )
+    noted[key] = seen
