@@ -3,7 +3,8 @@
 Every word and phrase of every rule (triggers, context words, negators) is a
 key ` word ` over the folded message ` w1 w2 w3 `, so one scan finds them all
 on word boundaries. What is left per message is small: for each rule that has
-a trigger, look at the context hits around it.
+a trigger and every word group it needs somewhere in the message, look at the
+context hits around the trigger.
 """
 
 from __future__ import annotations
@@ -47,23 +48,26 @@ def _any_within(spans: list[tuple[int, int]], low: int, high: int, outside: Span
 
 @dataclass(frozen=True, slots=True)
 class _KeyRoles:
-    """What finding one key means: rules it triggers, and every (rule, role, group)."""
+    """What finding one key means: the rules it triggers as a term or phrase (`direct`)
+    or as the first step of a sequence (`starts`), and its (role, group)s per rule."""
 
-    triggers: tuple[int, ...]
-    roles: tuple[Role, ...]
+    direct: tuple[int, ...]
+    starts: tuple[int, ...]
+    by_rule: dict[int, tuple[tuple[int, int], ...]]
     negator: bool
     rules_text: bool
 
     @classmethod
     def of(cls, roles: list[Role]) -> _KeyRoles:
         unique = tuple(dict.fromkeys(roles))
+        by_rule: dict[int, list[tuple[int, int]]] = {}
+        for rule, kind, group in unique:
+            if kind not in (_NEGATOR, _RULES_TEXT):
+                by_rule.setdefault(rule, []).append((kind, group))
         return cls(
-            triggers=tuple(
-                rule
-                for rule, kind, group in unique
-                if kind == _TRIGGER or (kind == _STEP and group == 0)
-            ),
-            roles=tuple(role for role in unique if role[1] not in (_NEGATOR, _RULES_TEXT)),
+            direct=tuple(rule for rule, kind, _ in unique if kind == _TRIGGER),
+            starts=tuple(rule for rule, kind, group in unique if kind == _STEP and group == 0),
+            by_rule={rule: tuple(kinds) for rule, kinds in by_rule.items()},
             negator=any(kind == _NEGATOR for _, kind, _ in unique),
             rules_text=any(kind == _RULES_TEXT for _, kind, _ in unique),
         )
@@ -93,12 +97,14 @@ class ConductMatcher:
         self._folder = Folder(Vocabulary(words, disguisable))
         self._roles: list[_KeyRoles] = []
         self._automaton = ahocorasick.Automaton()
+        keys_by_role: dict[Role, set[int]] = {}
         for key, roles in keys.items():
-            self._automaton.add_word(f" {key} ", (len(self._roles), key.count(" ")))
+            key_id = len(self._roles)
+            self._automaton.add_word(f" {key} ", (key_id, key.count(" ")))
             self._roles.append(_KeyRoles.of(roles))
-        self._pattern_rules = frozenset(
-            index for index, rule in enumerate(self._rules) if rule.patterns
-        )
+            for role in roles:
+                keys_by_role.setdefault(role, set()).add(key_id)
+        self._needs = _Needs(self._rules, keys_by_role)
         self._empty = not keys
         if keys:
             self._automaton.make_automaton()
@@ -109,9 +115,9 @@ class ConductMatcher:
         tokens = self._folder.tokens(text)
         if not tokens.forms:
             return []
-        hits = _Hits(self._automaton, self._roles, tokens)
+        hits = _Hits(self._automaton, self._roles, tokens, self._needs)
         found: dict[tuple[str, int, int], Match] = {}
-        for index in sorted(hits.triggered | self._pattern_rules):
+        for index in sorted(hits.active):
             rule = self._rules[index]
             if rule.spec.skip_in_rules_text and hits.rules_text:
                 continue
@@ -126,13 +132,62 @@ class ConductMatcher:
         return list(found.values())
 
 
-class _Hits:
-    """Where each rule's words were found in one message, as token spans."""
+class _Needs:
+    """The keys each rule needs somewhere in a message before it is worth applying.
 
-    __slots__ = ("by_role", "count", "negator_ends", "rules_text", "stream", "triggered")
+    A rule fires from a term or phrase, or from the first step of its sequence; it
+    can only match if every later step and every `near` group is in the message
+    too. Checking that with sets of key ids is cheap, and spares recording the
+    context of rules that cannot match.
+    """
+
+    __slots__ = ("by_phrase", "by_sequence", "pattern_rules")
+
+    def __init__(self, rules: list[_CompiledRule], keys_by_role: dict[Role, set[int]]) -> None:
+        def groups(rule: int, kind: int, first: int, count: int) -> tuple[frozenset[int], ...]:
+            return tuple(
+                frozenset(keys_by_role.get((rule, kind, group), ()))
+                for group in range(first, count)
+            )
+
+        self.by_phrase: list[tuple[frozenset[int], ...]] = []
+        self.by_sequence: list[tuple[frozenset[int], ...]] = []
+        for index, rule in enumerate(rules):
+            near = groups(index, _NEAR, 0, len(rule.spec.near))
+            self.by_phrase.append(near)
+            self.by_sequence.append(groups(index, _STEP, 1, len(rule.spec.sequence)) + near)
+        self.pattern_rules = frozenset(index for index, rule in enumerate(rules) if rule.patterns)
+
+    def worth_applying(self, found: set[int], direct: set[int], started: set[int]) -> set[int]:
+        """Rules whose trigger is in the message (`found` keys) with all they need."""
+        active = {
+            rule
+            for rule in direct | self.pattern_rules
+            if all(not found.isdisjoint(group) for group in self.by_phrase[rule])
+        }
+        active.update(
+            rule
+            for rule in started - active
+            if all(not found.isdisjoint(group) for group in self.by_sequence[rule])
+        )
+        return active
+
+
+class _Hits:
+    """Where each rule's words were found in one message, as token spans.
+
+    Context words are only recorded for the rules worth applying, as common
+    words ("the", "my", "he") are context for many rules.
+    """
+
+    __slots__ = ("active", "by_role", "count", "negator_ends", "rules_text", "stream")
 
     def __init__(
-        self, automaton: ahocorasick.Automaton, roles: list[_KeyRoles], tokens: Tokens
+        self,
+        automaton: ahocorasick.Automaton,
+        roles: list[_KeyRoles],
+        tokens: Tokens,
+        needs: _Needs,
     ) -> None:
         self.stream = stream = tokens.stream
         self.count = len(tokens.forms)
@@ -150,24 +205,44 @@ class _Hits:
             else:
                 found.append((spaces, spaces - extra_tokens))
         self.by_role: dict[Role, list[list[tuple[int, int]]]] = {}
-        self.triggered: set[int] = set()
         self.negator_ends: list[int] = []
         self.rules_text = False
-        by_role = self.by_role
+        direct: set[int] = set()
+        started: set[int] = set()
         for key, spans in by_key.items():
             meaning = roles[key]
-            if meaning.triggers:
-                self.triggered.update(meaning.triggers)
+            if meaning.direct:
+                direct.update(meaning.direct)
+            if meaning.starts:
+                started.update(meaning.starts)
             if meaning.negator:
                 self.negator_ends.extend(last for last, _ in spans)
             if meaning.rules_text:
                 self.rules_text = True
-            for role in meaning.roles:
-                listed = by_role.get(role)
-                if listed is None:
-                    by_role[role] = [spans]
-                else:
-                    listed.append(spans)
+        self.active = needs.worth_applying(set(by_key), direct, started)
+        if self.active:
+            self._record_roles(by_key, roles, self.active)
+
+    def _record_roles(
+        self,
+        by_key: dict[int, list[tuple[int, int]]],
+        roles: list[_KeyRoles],
+        active: set[int],
+    ) -> None:
+        by_role = self.by_role
+        for key, spans in by_key.items():
+            by_rule = roles[key].by_rule
+            if len(active) < len(by_rule):
+                found = [(rule, by_rule[rule]) for rule in active if rule in by_rule]
+            else:
+                found = [(rule, kinds) for rule, kinds in by_rule.items() if rule in active]
+            for rule, kinds in found:
+                for kind, group in kinds:
+                    listed = by_role.get((rule, kind, group))
+                    if listed is None:
+                        by_role[(rule, kind, group)] = [spans]
+                    else:
+                        listed.append(spans)
 
     def spans(self, rule: int, kind: int, group: int = 0) -> list[Span]:
         return [

@@ -314,6 +314,514 @@ def test_each_category_is_found_with_confidence(
     assert max(match.confidence for match in matches[category]) >= 0.5
 
 
+# --- the kinds of breach, written the many ways staff write them ---------------------
+# Insults with or without a name, stereotypes, allegations, requests and questions from
+# wards, theatres, ED, maternity, paediatrics, dental, prisons, schools and bank staffing.
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "the new F1 on the surgical take is completely clueless, had to redo every cannula "
+            "after her",
+            ABUSE,
+        ),
+        ("that idiot radiographer sent my patient back up without the film again", ABUSE),
+        ("don't invite Priya to the leaving do, none of us want her there", ABUSE),
+        ("how did she even qualify? can't do a basic set of obs", ABUSE),
+        ("you're a disgrace to the profession Leanne", ABUSE),
+        (
+            "I'll be waiting for you in the car park after the late, see how brave you are then",
+            ABUSE,
+        ),
+        ("tell that useless locum in paeds to read the notes before he discharges anyone", ABUSE),
+        ("the night coordinator is a bully and everyone knows it", ABUSE),
+        ("Kieran you are genuinely useless, how many times do I have to show you the pump", ABUSE),
+        ("can we all agree to just blank Stacey at the christmas do 😒", ABUSE),
+        ("she's so thick she can't even work out a drip rate", ABUSE),
+        ("Tom from theatres is a right creep, always standing too close", ABUSE),
+        ("anyone else think the new CNS is completely useless? 🙄", ABUSE),
+        ("keep your mouth shut Chantelle or you'll regret it", ABUSE),
+        (
+            "Not being funny but Kelly is the worst thing to happen to this ward. Useless at "
+            "everything and gobby with it",
+            ABUSE,
+        ),
+        (
+            "the anaesthetic reg tonight is an arrogant twit who thinks nurses are his servants",
+            ABUSE,
+        ),
+        ("the Nigerian midwives are all the same, always on their phones", DISCRIMINATION),
+        (
+            "male nurses on paeds give me the creeps, men shouldn't be doing that job",
+            DISCRIMINATION,
+        ),
+        (
+            "the trans HCA uses the female changing room, he's still a man whatever he says",
+            DISCRIMINATION,
+        ),
+        (
+            "Maureen is far too old to be on a busy surgical ward, should have retired years ago",
+            DISCRIMINATION,
+        ),
+        ("the new porter's a proper window licker", DISCRIMINATION),
+        ("typical Indian timekeeping, theatres started 40 minutes late", DISCRIMINATION),
+        (
+            "the lesbians on the unit are always staring at people getting changed, it's "
+            "disgusting",
+            DISCRIMINATION,
+        ),
+        ("the eastern Europeans on the bank are all lazy", DISCRIMINATION),
+        (
+            "why do the Indian doctors always talk to each other in their language in front of "
+            "patients",
+            DISCRIMINATION,
+        ),
+        ("the new HCA is a bit simple, is she special needs or something 😂", DISCRIMINATION),
+        ("he's too old to be running a busy ED, time he retired", DISCRIMINATION),
+        ("the black nurses are so aggressive with the patients", DISCRIMINATION),
+        (
+            "why do we keep hiring foreigners who can't even understand basic instructions",
+            DISCRIMINATION,
+        ),
+        (
+            "the old ones on the ward can't use the computers, should be pensioned off",
+            DISCRIMINATION,
+        ),
+        (
+            "can someone tell the Muslim lads to stop praying in the sluice, it's a workplace "
+            "not a mosque",
+            DISCRIMINATION,
+        ),
+        ("the Romanian agency girls smell, someone needs to say something", DISCRIMINATION),
+        (
+            "one of the SHOs has been prescribing antibiotics for his family off the system",
+            MISCONDUCT,
+        ),
+        ("pretty sure the night HCA is taking cash out of the residents' purses", MISCONDUCT),
+        ("our band 7 reeks of weed every morning, how is she still working with kids", MISCONDUCT),
+        ("two of the bank HCAs clock in and then go and sit in their cars for an hour", MISCONDUCT),
+        ("she's been falsifying her mileage claims for months", MISCONDUCT),
+        ("certain people on nights are taking stock home for themselves", MISCONDUCT),
+        (
+            "the healthcare assistant on bay C is really rough with the confused patients",
+            MISCONDUCT,
+        ),
+        (
+            "the HCAs on Ward 8 were laughing at the old dears and winding them up on purpose",
+            MISCONDUCT,
+        ),
+        (
+            "one of the porters has been nicking patients' phone chargers and cash from the "
+            "bedside",
+            MISCONDUCT,
+        ),
+        ("the night reg signed the DNACPR without even seeing the patient", MISCONDUCT),
+        ("she's been putting in overtime claims for shifts she never worked", MISCONDUCT),
+        ("matron knew about the medication error and buried it", MISCONDUCT),
+        ("the paramedic on 12 hit the patient, I saw it", MISCONDUCT),
+        ("the HCA falsified the turning charts, the patient had a grade 4", MISCONDUCT),
+        ("pretty sure the dentist is drinking at lunch, slurring by the afternoon", MISCONDUCT),
+        (
+            "money keeps going missing from the staff tea fund and I reckon it's the new admin",
+            MISCONDUCT,
+        ),
+        (
+            "let's all get proper hammered after the mess party, first one sober buys the round 🍻",
+            SAFEGUARDING,
+        ),
+        (
+            "pop a couple of the zopiclone and you'll sleep like a baby after nights 😴",
+            SAFEGUARDING,
+        ),
+        (
+            "someone needs to give that relative a good slap, shouting at the students like that",
+            SAFEGUARDING,
+        ),
+        ("whoever keyed my car needs their legs breaking", SAFEGUARDING),
+        ("wine o'clock on the ward at 3am 🍷 don't tell matron", SAFEGUARDING),
+        (
+            "couple of valium and a bottle of red, best way to come down after a run of nights 😂",
+            SAFEGUARDING,
+        ),
+        ("who's getting trollied after the late? shots are on me 🥃🥃", SAFEGUARDING),
+        ("the lad who stabbed that nurse deserves a bullet", SAFEGUARDING),
+        ("can't wait to get absolutely steaming at the leavers do 🍾🍾", SAFEGUARDING),
+        ("if that patient spits at me again I'll punch him", SAFEGUARDING),
+        ("she should just kill herself tbh, would save us all the hassle", SAFEGUARDING),
+        ("the guy who punched the paramedic should be beaten to a pulp", SAFEGUARDING),
+        ("my tax code's changed and I've lost £200 this month, who do I ring?", HR_PAY),
+        ("can they refuse my compassionate leave for my nan's funeral?", HR_PAY),
+        ("my mileage claims from January have disappeared off the system", HR_PAY),
+        (
+            "do I lose my continuous service if I go to the hospice for a year and come back?",
+            HR_PAY,
+        ),
+        ("my contract says 37.5 hours but they keep rostering me 40", HR_PAY),
+        ("they've put me on a disciplinary for being late twice, is that fair?", HR_PAY),
+        ("my pay's been wrong for 3 months now and payroll keep fobbing me off", HR_PAY),
+        ("was I meant to get my increment in June? still on the same pay point", HR_PAY),
+        ("my payslip shows the wrong band, who sorts that?", HR_PAY),
+        ("is it legal for them to cut my hours without asking me?", HR_PAY),
+        ("my overtime rate is wrong on this month's payslip", HR_PAY),
+        ("I'm being investigated for something I didn't do, what are my rights?", HR_PAY),
+        ("send me the clinic list on Messenger, nhs.net is being a pain", PRIVATE_MESSAGE),
+        ("forward the referral letters to my yahoo and I'll do them tonight", PRIVATE_MESSAGE),
+        (
+            "I've set up a WhatsApp group on our personal numbers for the rota swaps, join that "
+            "one instead",
+            PRIVATE_MESSAGE,
+        ),
+        ("message me privately with the datix details", PRIVATE_MESSAGE),
+        ("inbox me on Facebook with the clinic changes", PRIVATE_MESSAGE),
+        ("just DM me the rota swaps on Insta", PRIVATE_MESSAGE),
+        ("text me the bed numbers on my own phone, trust phone is dead", PRIVATE_MESSAGE),
+        ("I'll text you the referral details on my mobile tonight", PRIVATE_MESSAGE),
+        (
+            "Pop me a message on WhatsApp with the patient's details and I'll sort the referral "
+            "from home",
+            PRIVATE_MESSAGE,
+        ),
+        (
+            "could pharmacy ring ward 14 back about the TTOs please, been waiting since 10",
+            INDIVIDUAL_REQUEST,
+        ),
+        ("can the bank office call me about the shifts I picked up?", INDIVIDUAL_REQUEST),
+        (
+            "can a member of the estates team come and see me about the broken window in clinic 4",
+            INDIVIDUAL_REQUEST,
+        ),
+        ("can the paediatric dietitian please contact me about a referral", INDIVIDUAL_REQUEST),
+        ("anyone from radiology who can call ward 8 back about a CT slot?", INDIVIDUAL_REQUEST),
+        (
+            "please could the IT helpdesk call me about my login, it's locked again",
+            INDIVIDUAL_REQUEST,
+        ),
+        ("need someone from switchboard to ring me back urgently", INDIVIDUAL_REQUEST),
+        (
+            "Would someone from the infection control team be able to ring me back on 4455 about "
+            "a side room please",
+            INDIVIDUAL_REQUEST,
+        ),
+        (
+            "a mum in paeds outpatients is threatening to go to her MP about the cancelled "
+            "clinic, what do we say?",
+            COMPLAINT,
+        ),
+        (
+            "we've had a letter of complaint about the dental waiting list, who's drafting the "
+            "reply?",
+            COMPLAINT,
+        ),
+        (
+            "a family are reporting us to the ombudsman about the delay in diagnosis, what do we "
+            "send?",
+            COMPLAINT,
+        ),
+        (
+            "the daughter of the lady in bay 2 is threatening to go to the press about the bed "
+            "sores",
+            COMPLAINT,
+        ),
+        ("we've got a family going to the CQC about the visiting rules, what do I say", COMPLAINT),
+        (
+            "PALS have sent over another complaint about the waiting times, who's picking it up?",
+            COMPLAINT,
+        ),
+        ("a parent has threatened to sue over the missed fracture", COMPLAINT),
+        (
+            "Had a horrible phone call from a relative complaining about her mum's care, she's "
+            "going to the papers. How do I respond?",
+            COMPLAINT,
+        ),
+        ("Doing lash lifts and brows from my flat, £25 for NHS, DM to book 💕", COMMERCIAL),
+        ("Selling a hardly used stethoscope and two sets of scrubs, £30 the lot", COMMERCIAL),
+        ("now taking bookings for my dog walking business, £10 a walk", COMMERCIAL),
+        ("selling my old uniforms, size 14, £5 each, collection from the ward", COMMERCIAL),
+        ("Use code NURSE15 for 15% off at my online shop", COMMERCIAL),
+        ("my daughter sells Tropic, message me if you want a brochure", COMMERCIAL),
+        ("Anyone interested in buying a Dyson? Brand new still boxed, £200", COMMERCIAL),
+        (
+            "Doing a sponsored abseil down the hospital tower for the stroke unit, please dig deep",
+            CHARITY,
+        ),
+        ("Dress down Friday, £1 for the neonatal unit, pay Jo on reception", CHARITY),
+        (
+            "Our team is walking 100 miles in May for Mind, link in the comments, anything you "
+            "can give",
+            CHARITY,
+        ),
+        (
+            "We're collecting tinned food and toiletries for the food bank, drop them at the "
+            "nurses' station",
+            CHARITY,
+        ),
+        (
+            "we're collecting Christmas presents for the kids on the oncology unit, drop them at "
+            "reception",
+            CHARITY,
+        ),
+        ("cake sale outside theatres on Friday for the air ambulance", CHARITY),
+        ("Please donate to my GoFundMe for my dad's funeral", CHARITY),
+        (
+            "I'm running the Edinburgh marathon for the MND Association - any donations "
+            "gratefully received",
+            CHARITY,
+        ),
+        (
+            "Rally outside Downing Street on Saturday against the pay offer, bring banners",
+            POLITICAL,
+        ),
+        ("anyone voting SNP needs their head looking at", POLITICAL),
+        ("Trump has the right idea about immigration", POLITICAL),
+        ("the Prime Minister doesn't give a toss about nurses, vote him out", POLITICAL),
+        ("the Tories have destroyed this hospital", POLITICAL),
+        (
+            "join the protest against the government's cuts outside the town hall on Saturday",
+            POLITICAL,
+        ),
+        ("vote Green, they actually care about the NHS", POLITICAL),
+        ("Brexit ruined our recruitment", POLITICAL),
+        ("Labour's plans for the NHS are a joke", POLITICAL),
+        ("can you give IV cyclizine and ondansetron together or does it cause problems?", CLINICAL),
+        ("how long after a dental extraction can you restart apixaban?", CLINICAL),
+        ("does anyone know if ceftriaxone is ok with a penicillin allergy?", CLINICAL),
+        ("what sats are we aiming for in COPD again, 88-92?", CLINICAL),
+        ("what's the protocol for a needlestick injury in theatres?", CLINICAL),
+        ("what's the dose of IV paracetamol for a 45kg adult?", CLINICAL),
+        ("is it ok to give co-amoxiclav if someone's allergic to penicillin?", CLINICAL),
+        ("remember to flush the NG tube with 30ml water before and after meds", CLINICAL),
+        ("what's the rate for an adrenaline infusion?", CLINICAL),
+        ("does anyone know if you can crush omeprazole?", CLINICAL),
+        ("Can you give ibuprofen with naproxen?", CLINICAL),
+        ("how fast can you give IV furosemide?", CLINICAL),
+        ("Becca you're a total liability on a shift, please just stay home", ABUSE),
+        ("the Ghanaian HCAs are always late, it's a cultural thing", DISCRIMINATION),
+        ("can we stop hiring from abroad, half of them can't even do a manual BP", DISCRIMINATION),
+        ("he's 64, should be at home with his slippers not doing nights", DISCRIMINATION),
+        ("one of the dental nurses has been stealing the gold from the crown lab", MISCONDUCT),
+        (
+            "the night manager lets her mates leave early and still pays them the full shift",
+            MISCONDUCT,
+        ),
+        ("bit of coke at the weekend gets me through the week 😂❄️", SAFEGUARDING),
+        ("been waiting 5 months for my regrading outcome, is that normal?", HR_PAY),
+        ("would the bed manager on tonight ring ward 12 asap", INDIVIDUAL_REQUEST),
+        (
+            "the patient's son says he's contacting the Daily Mail about the wait, what do we say?",
+            COMPLAINT,
+        ),
+    ],
+)
+def test_each_kind_of_breach_is_found_on_its_own(
+    screener: Screener, detector: ConductDetector, text: str, category: str
+) -> None:
+    matches = found(detector, text)
+    assert category in matches
+    assert max(match.confidence for match in matches[category]) >= 0.5
+    assert screener.screen(text).categories == (category,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the new EPR is completely useless today, keeps logging me out",
+        "ignore him, he's just testing the bleep system",
+        "International nurses OSCE prep session Thursday, please support our new colleagues",
+        "anaesthetist thinks the patient is too old for a GA, going for a spinal",
+        "stock count for the pharmacy audit is Friday, numbers need to add up",
+        "we absolutely hammered the audit, 98%!",
+        "annual leave requests for Christmas close on Friday",
+        "IT will call you back within 24h, ref is in the email",
+        "the Health Secretary visited the new cancer centre today",
+        "the plank challenge is on in the physio gym 💪",
+        "our new clinical lead starts Monday, she's lovely",
+        "Amoxicillin suspension is out of stock, use capsules",
+        "new starter Tomasz is joining theatres from Poland, say hello",
+        "Anyone know a good plumber? my boiler's packed in",
+        "pride lanyards are at reception, free for anyone who wants one 🏳️\u200d🌈",
+        "the stroke unit is short of a band 5 on nights, bank is out",
+        "the ODP in theatre 1 had to leave early, family emergency",
+        "Gemma on nights is the most amazing nurse I have ever met",
+        "the radiology registrar is a legend, stayed late to report the CTs",
+        "The Indian doctors' association is hosting Diwali celebrations",
+        "The gay and lesbian staff network has a new chair",
+        "The GP at the practice is signing off the repeat prescriptions today",
+        "who's getting the coffees after the late? my round ☕",
+        "can someone from the late shift cover my break?",
+        "PALS passed on a compliment about the reception team 😊",
+        "can you mix the teams for the quiz so it's fair?",
+        "which is better for parking, the multi-storey or the park and ride?",
+        "Dean you're an absolute star, thanks for today",
+        "stop texting me about the quiz 😂 I'm in!",
+        "women in orthopaedics conference in May",
+        "turning charts are in the folder by the nurses' station",
+        "HR have updated the contract templates on the intranet",
+        "overtime shifts are on the bank app",
+        "a parent brought us flowers today",
+        "donate blood, session on Tuesday in the education centre",
+        "does anyone know if the canteen is open?",
+        "the anaesthetic reg tonight was so helpful",
+        "the Muslim staff network have set up a new prayer room on level 2",
+        "the practice nurse is running the flu jab clinic on Saturday",
+        "tonight's plan: takeaway and sofa 🍕",
+        "Timesheets need to be signed by Thursday",
+        "A relative called to say thank you for the care her mum received",
+        "The rally car is parked outside the main entrance for the charity photo shoot 😂",
+        "lazy Sunday on the ward for once, only 2 admissions",
+        "nobody likes the new car park system but it's here to stay",
+        "How did she even manage that list, 9 cases and finished on time 👏",
+        "typical Monday, ED full by 9am",
+        "Male nurses' network meeting Thursday, all welcome",
+        "too old to be climbing on chairs to reach the top shelf 😂 can estates lower it",
+        "Please use the pronouns on people's badges, thanks all",
+        "His learning disability passport is in the notes, please read it",
+        "Fell asleep in the car after nights, don't drive tired folks",
+        "Mileage claims go through ESR now, not paper",
+        "Bullying and harassment advisers are listed on the intranet",
+        "Please raise concerns through Freedom to Speak Up, not here",
+        "The Health Secretary is visiting the new maternity unit on Tuesday",
+        "The union rep will be in the canteen Thursday to answer questions about the pay offer",
+        "The new nail policy: no gel nails or extensions in clinical areas",
+        "Dog grooming van is parked in the car park again 😂 whose is it?",
+        "Payslips will be emailed from next month",
+        "I'm on annual leave from Monday, Sarah's covering my clinics",
+        "Can someone from the day team restock the trolley please",
+        "Please email me the minutes on NHSmail",
+        "Thanks for the DM, I've replied on Teams",
+        "Google review from a family praising the night staff 😊",
+        "Where do we keep the spare nebuliser masks?",
+        "Could the late shift check the controlled drugs with me at 8?",
+        "Well done team, you absolutely smashed the audit 💪",
+        "Who's coming to the pub quiz? 🍺",
+        "I took a couple of days off, feeling much better thanks",
+        "Big shout out to the porters, absolute legends today",
+        "the patient was feeling rough so we held the physio",
+        "The drug fridge key went missing, found it in the sluice",
+        "I'll be on my mobile if anyone needs me for the quiz",
+        "Labour's plans for the maternity unit refurb were presented to the board",
+        "Pharmacy are taking the returns back to the dispensary",
+        "She manhandled the hoist into the lift all by herself, legend",
+        "sick of this rain, can't wait for summer",
+        "Anxiety management group for patients runs on Mondays",
+        "Typical Scottish weather, four seasons in a day",
+        "the new one is useless, use the old pump",
+        "the ECG lead is useless, get a new one from EBME",
+        "the doctor said it was dangerous to drive after the sedation",
+        "LGBT youth camp volunteers needed in August",
+        "they got my pronouns wrong again on ESR, can HR fix it?",
+        "the Polish lady can't understand the leaflet, is there a Polish version?",
+        "her depression apparently started after the birth, perinatal team aware",
+        "typical black ice on the hill this morning, drive safe",
+        "call me on my mobile if the ward phone is busy",
+        "the patient had been drinking before the fall, CT head booked",
+        "transport are taking the patients home at 3, please have TTOs ready",
+        "He's written to the chief exec to thank the whole team 💙",
+        "My labour plans went out the window, baby came in 2 hours 😂",
+        "everyone please ignore the fire alarm at 10, it's a test",
+        "Hold the line, nobody can stand in for Sam on Friday",
+        "Neck a pint of water before nights, stay hydrated 😂",
+        "Booking link for the flu jab clinic is on the intranet",
+        "I can't go on the course next week, can someone swap?",
+        "I had a coke at the weekend, first in ages",
+        "the daughter said the sun was in her eyes, can we close the blinds?",
+    ],
+)
+def test_look_alike_messages_stay_clean(screener: Screener, text: str) -> None:
+    verdict = screener.screen(text)
+    assert verdict.action is Action.ALLOW
+    assert verdict.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Lewis you absolute melt 😂 you've put the sharps bin in the recycling", ABUSE),
+        ("you donut 😂 the cannula trolley is in bay 2 not bay 4", ABUSE),
+        ("Sam you plonker, it's the blue form not the pink one 😆", ABUSE),
+        (
+            "I've got my suspicions about the new bank porter, always hanging round the CD "
+            "cupboard",
+            MISCONDUCT,
+        ),
+        (
+            "honestly I can't see a way out of this anymore, I just want it all to stop",
+            SAFEGUARDING,
+        ),
+        (
+            "I don't think I can do this job anymore, I'm not sleeping and I've got nothing left",
+            SAFEGUARDING,
+        ),
+        (
+            "it's been chucking it down and pissing down all day, theatre car park is a lake",
+            OFFENSIVE,
+        ),
+        ("what a numpty 🤣 locked myself out of the clinic room again", ABUSE),
+        ("you absolute plank 😂 the defib pads go in the top drawer", ABUSE),
+    ],
+)
+def test_banter_distress_and_vague_suspicion_are_only_flagged(
+    screener: Screener, text: str, category: str
+) -> None:
+    verdict = screener.screen(text)
+    assert verdict.action is Action.FLAG
+    assert verdict.categories == (category,)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("can I give her oramorph with her fentanyl patch?", CLINICAL),
+        ("ok to give him cyclizine if he's already on ondansetron?", CLINICAL),
+    ],
+)
+def test_a_question_about_an_unnamed_patient_is_clinical_advice(
+    screener: Screener, text: str, category: str
+) -> None:
+    verdict = screener.screen(text)
+    assert verdict.action is Action.SIGNPOST
+    assert verdict.categories == (category,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bed 4: can I give her oramorph?",
+        "Mrs Jones, can I give her paracetamol?",
+        "NHS 485 777 3456, can I give him his insulin early?",
+    ],
+)
+def test_a_question_about_an_identified_patient_is_not_general_advice(
+    detector: ConductDetector, text: str
+) -> None:
+    assert CLINICAL not in found(detector, text)
+
+
+def test_a_sequence_needs_every_step_and_every_near_group() -> None:
+    rules = ConductRules.model_validate(
+        {
+            "categories": {
+                ABUSE: {
+                    "rules": [
+                        {
+                            "id": "steps",
+                            "confidence": 0.8,
+                            "sequence": [["the"], ["new"], ["porter"]],
+                            "near": [["useless"]],
+                        }
+                    ]
+                }
+            }
+        }
+    )
+    detector = ConductDetector(rules)
+    match = found(detector, "the new porter is useless")[ABUSE][0]
+    assert (match.start, match.end) == (0, 14)
+    assert found(detector, "the porter is useless") == {}
+    assert found(detector, "the new porter is lovely") == {}
+
+
 @pytest.mark.parametrize(
     ("text", "category"),
     [
@@ -411,6 +919,12 @@ def test_clean_staff_messages_stay_clean(screener: Screener, text: str) -> None:
         "Any posts which are political or controversial will be declined - as a public body we "
         "must remain neutral.",
         "Please don't private message people and for any Trust business use email.",
+        "Staff must make sure their behaviour online does not amount to bullying or harassment.",
+        "If a member of staff believes they are being harassed or bullied because of another "
+        "member of staff's post, they should raise it with their manager.",
+        "Concerns about a colleague should be reported to your line manager, not posted here.",
+        "Protect the information you share, such as your personal email address or personal "
+        "phone number, with your privacy settings.",
     ],
 )
 def test_quoted_rules_and_policy_text_is_clean(screener: Screener, text: str) -> None:
