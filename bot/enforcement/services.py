@@ -30,16 +30,25 @@ class Services:
     # Photos and documents are read in worker processes, started on first use.
     media: MediaScreener = field(default_factory=MediaScreener)
     _screeners: dict[int | None, Screener] = field(default_factory=dict)
+    _by_policy: dict[str, Screener] = field(default_factory=dict)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def group(self, chat_id: int | None) -> GroupPolicy:
         return self.policy.group(chat_id)
 
     def screener(self, chat_id: int | None) -> Screener:
-        """One screener per group, built on first use under the group's policy."""
+        """The screener for a group's policy; groups with the same policy share one.
+
+        Building one compiles every rule, so it is done once per distinct policy,
+        not once per group.
+        """
         screener = self._screeners.get(chat_id)
         if screener is None:
-            screener = Screener(self.policy.screening_policy(chat_id))
+            policy = self.policy.screening_policy(chat_id)
+            key = repr(policy)  # a policy's repr spells out every setting
+            screener = self._by_policy.get(key)
+            if screener is None:
+                screener = self._by_policy[key] = Screener(policy)
             self._screeners[chat_id] = screener
         return screener
 

@@ -216,10 +216,10 @@ class _RunBuilder:
         folded = group.translate(_LOOKALIKE_DIGITS)
         if folded != group:
             self.lookalikes = True
-        for offset, digit in enumerate(folded):
-            self.digits.append(digit)
-            self.positions.append(start + offset)
-            self.ends.append(start + offset + 1)
+        end = start + len(group)
+        self.digits.append(folded)  # joined in build(): one digit per character
+        self.positions.extend(range(start, end))
+        self.ends.extend(range(start + 1, end + 1))
         self.groups.append(len(group))
 
     def build(self) -> DigitRun:
