@@ -40,6 +40,7 @@ from bot.retention_job import purge_periodically
 from bot.storage.migrate import open_database
 from bot.storage.quarantine import Quarantine
 from bot.storage.retention import RetentionPolicy
+from bot.webhook import serve_webhook
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ async def run_until(
     stop: asyncio.Event,
     on_start: Callable[[RunningBot], None] | None = None,
 ) -> None:
-    """Run the bot with reliable long polling until `stop` is set.
+    """Run the bot until `stop` is set: long polling, or a webhook when a public URL is set.
 
     `on_start` is given the running bot once it is connected (tests and the demo use it).
     """
@@ -142,8 +143,20 @@ async def run_until(
     if on_start is not None:
         on_start(bot)
     try:
-        poller = ReliablePoller(bot.application.bot, bot.application.process_update)
-        await poller.run(stop)
+        if settings.webhook_url:
+            assert settings.webhook_secret is not None  # checked with the settings
+            await serve_webhook(
+                bot.application.bot,
+                bot.application.process_update,
+                public_url=settings.webhook_url,
+                secret=settings.webhook_secret.get_secret_value(),
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                stop=stop,
+            )
+        else:
+            poller = ReliablePoller(bot.application.bot, bot.application.process_update)
+            await poller.run(stop)
     finally:
         await stop_bot(bot)
 

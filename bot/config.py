@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+import regex
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "STAFFGUARD_"
@@ -25,6 +26,12 @@ class Settings(BaseSettings):
 
     telegram_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Webhook mode (instead of long polling) when a public HTTPS URL is set; Telegram
+    # then posts updates there with the secret token, which must be set too.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
     # Where alerts go besides each admin's private chat, and where escalations go.
     moderation_log_chat_id: int | None = None
     senior_manager_chat_id: int | None = None
@@ -57,6 +64,22 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -.
+        if value is not None and not regex.fullmatch(
+            r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()
+        ):
+            raise ValueError("use 16 to 256 characters of letters, digits, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("STAFFGUARD_WEBHOOK_SECRET must be set with STAFFGUARD_WEBHOOK_URL")
+        return self
+
     @field_validator("policy_file")
     @classmethod
     def _policy_file_exists(cls, value: Path | None) -> Path | None:
@@ -82,6 +105,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
-        name = ENV_PREFIX + "_".join(str(part) for part in first["loc"][:1]).upper()
         problem = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule about several settings: the message names them
+            raise SettingsError(f"settings are invalid: {problem}") from None
+        name = ENV_PREFIX + "_".join(str(part) for part in first["loc"][:1]).upper()
         raise SettingsError(f"setting {name} is invalid: {problem}") from None

@@ -78,6 +78,12 @@ async def delete_webhook(world: World, params: Params) -> Any:
     return True
 
 
+@method("setWebhook")
+async def set_webhook(world: World, params: Params) -> Any:
+    world.webhook = {"url": params.text("url"), "secret_token": params.text("secret_token", "")}
+    return True
+
+
 @method("setMyCommands")
 async def set_my_commands(world: World, params: Params) -> Any:
     return True

@@ -124,6 +124,7 @@ class World:
         self._closing = False
         self._callback_ids = itertools.count(1)
         self.answered_callbacks: dict[str, dict[str, Any]] = {}
+        self.webhook: dict[str, str] | None = None  # set by setWebhook
 
     # --- people and chats -------------------------------------------------
 
