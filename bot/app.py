@@ -92,6 +92,7 @@ async def start_bot(settings: Settings) -> RunningBot:
         gateway=TelegramGateway(application.bot),
         bot_username=application.bot.username,
     )
+    services.screener(None)  # compile the rules now, not on the first message
     enforcer = Enforcer(services)
     _register(application, services, enforcer)
     await application.start()

@@ -136,7 +136,8 @@ class Enforcer:
             return None
         case = await self._record(post, verdict, group_title)
         plan = self._plans[verdict.action]
-        await self._run_steps(case, [(kind, step) for kind, step in plan if kind in _URGENT])
+        urgent = [(kind, step) for kind, step in plan if kind in _URGENT]
+        await self._run_steps(case, urgent, urgent=True)
         follow_up = [(kind, step) for kind, step in plan if kind not in _URGENT]
         self.services.spawn(self._run_steps(case, follow_up))
         return case.incident_id
@@ -160,7 +161,9 @@ class Enforcer:
             await self._run_steps(case, self._plans[Action(incident.action)])
         return len(unfinished)
 
-    async def _run_steps(self, case: Case, steps: Sequence[tuple[ActionKind, Step]]) -> None:
+    async def _run_steps(
+        self, case: Case, steps: Sequence[tuple[ActionKind, Step]], *, urgent: bool = False
+    ) -> None:
         """Run the steps not yet recorded, one place at a time per incident.
 
         The outcomes are read afresh here: a redelivered update and `resume` may
@@ -171,7 +174,7 @@ class Enforcer:
             return
         self._active.add(case.incident_id)
         try:
-            async with self.services.database.transaction() as session:
+            async with self.services.database.transaction(urgent=urgent) as session:
                 outcomes = await list_outcomes(session, case.incident_id)
             last = {row.kind: row.outcome for row in outcomes}
             for kind, outcome in last.items():
@@ -234,7 +237,7 @@ class Enforcer:
         assert post.chat_id is not None
         assert post.message_id is not None
         group = self.services.group(post.chat_id)
-        async with self.services.database.transaction() as session:
+        async with self.services.database.transaction(urgent=True) as session:
             incident = await find_incident_for_message(
                 session, post.chat_id, post.message_id, post.revision
             )

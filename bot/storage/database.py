@@ -8,7 +8,6 @@ the SQL and its parameters, so it is never passed on whole.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.storage.errors import StorageUnavailable
+from bot.storage.turns import Turns
 
 DEFAULT_BUSY_TIMEOUT_MS = 5_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
@@ -41,7 +41,7 @@ class Database:
         # SQLite has one writer at a time, and its busy handler waits by sleeping,
         # in steps of up to 100 ms. Queueing this process's transactions here
         # instead keeps a burst of small writes fast.
-        self._sqlite_queue = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._sqlite_turns = Turns() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def from_url(
@@ -69,21 +69,24 @@ class Database:
         return self.engine.url.render_as_string(hide_password=True)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction: committed when the block ends, rolled back if it raises."""
+    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction: committed when the block ends, rolled back if it raises.
+
+        `urgent` work goes ahead of other waiting transactions on SQLite.
+        """
         self._check_sqlite_file()
-        async with self._queued():
+        async with self._queued(urgent):
             with self.translate_errors():
                 async with self._sessions() as session, session.begin():
                     await self._connect(session)
                     yield session
 
     @asynccontextmanager
-    async def _queued(self) -> AsyncIterator[None]:
-        if self._sqlite_queue is None:
+    async def _queued(self, urgent: bool) -> AsyncIterator[None]:
+        if self._sqlite_turns is None:
             yield
             return
-        async with self._sqlite_queue:
+        async with self._sqlite_turns.turn(urgent=urgent):
             yield
 
     @asynccontextmanager
