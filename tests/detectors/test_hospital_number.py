@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bot.moderation.detectors.hospital_number import HospitalNumberDetector
@@ -13,6 +11,7 @@ from bot.moderation.policy import HospitalNumberFormat
 from bot.moderation.screener import Screener
 from bot.moderation.taxonomy import Action
 from bot.moderation.types import Match
+from tests.detectors.hostile import assert_screens
 
 CATEGORY = "patient.hospital_number"
 
@@ -278,7 +277,5 @@ def test_a_prison_number_shape_alone_is_not_a_finding(text: str) -> None:
     assert find(text) == []
 
 
-def test_many_department_labels_are_screened_quickly() -> None:
-    started = time.perf_counter()
-    find(("RIS no 12345 " * 400)[:4096])
-    assert time.perf_counter() - started < 0.05
+def test_many_department_labels_are_screened() -> None:
+    assert_screens(find, ("RIS no 12345 " * 400)[:4096])

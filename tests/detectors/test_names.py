@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -19,6 +18,7 @@ from bot.moderation.normalise import normalise
 from bot.moderation.screener import Screener
 from bot.moderation.taxonomy import Action
 from bot.moderation.types import Match
+from tests.detectors.hostile import assert_screens
 
 CATEGORY = "patient.name"
 DETECTOR = PatientNameDetector()
@@ -322,10 +322,8 @@ def test_context_vocabularies_load_as_frozensets() -> None:
         "\u0301a" * 2048,
     ],
 )
-def test_hostile_messages_are_screened_quickly(text: str) -> None:
-    started = time.perf_counter()
-    find(text[:4096])
-    assert time.perf_counter() - started < 0.05
+def test_hostile_messages_are_screened(text: str) -> None:
+    assert_screens(find, text[:4096])
 
 
 def test_random_text_never_breaks_the_detector() -> None:
