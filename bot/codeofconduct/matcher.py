@@ -100,11 +100,12 @@ class ConductMatcher:
         keys_by_role: dict[Role, set[int]] = {}
         for key, roles in keys.items():
             key_id = len(self._roles)
-            self._automaton.add_word(f" {key} ", (key_id, key.count(" ")))
+            self._automaton.add_word(f" {key} ", key_id)
             self._roles.append(_KeyRoles.of(roles))
             for role in roles:
                 keys_by_role.setdefault(role, set()).add(key_id)
         self._needs = _Needs(self._rules, keys_by_role)
+        self._index = _KeyIndex(self._roles, list(keys))
         self._empty = not keys
         if keys:
             self._automaton.make_automaton()
@@ -115,7 +116,7 @@ class ConductMatcher:
         tokens = self._folder.tokens(text)
         if not tokens.forms:
             return []
-        hits = _Hits(self._automaton, self._roles, tokens, self._needs)
+        hits = _Hits(self._automaton, self._roles, self._index, tokens, self._needs)
         found: dict[tuple[str, int, int], Match] = {}
         for index in sorted(hits.active):
             rule = self._rules[index]
@@ -173,11 +174,30 @@ class _Needs:
         return active
 
 
+class _KeyIndex:
+    """Key ids by what finding them means, for set operations instead of loops."""
+
+    __slots__ = ("by_rule", "negators", "rules_text", "starts", "triggers", "words")
+
+    def __init__(self, roles: list[_KeyRoles], phrases: list[str]) -> None:
+        self.triggers = frozenset(key for key, meaning in enumerate(roles) if meaning.direct)
+        self.starts = frozenset(key for key, meaning in enumerate(roles) if meaning.starts)
+        self.negators = frozenset(key for key, meaning in enumerate(roles) if meaning.negator)
+        self.rules_text = frozenset(key for key, meaning in enumerate(roles) if meaning.rules_text)
+        by_rule: dict[int, set[int]] = {}
+        for key, meaning in enumerate(roles):
+            for rule in meaning.by_rule:
+                by_rule.setdefault(rule, set()).add(key)
+        self.by_rule = {rule: frozenset(keys) for rule, keys in by_rule.items()}
+        self.words = [phrase.count(" ") + 1 for phrase in phrases]
+
+
 class _Hits:
     """Where each rule's words were found in one message, as token spans.
 
-    Context words are only recorded for the rules worth applying, as common
-    words ("the", "my", "he") are context for many rules.
+    Most keys are context words ("the", "my", "he") of rules whose trigger is
+    not in the message, so the scan only collects which keys occur; positions
+    are worked out for the keys of the rules worth applying.
     """
 
     __slots__ = ("active", "by_role", "count", "negator_ends", "rules_text", "stream")
@@ -186,63 +206,39 @@ class _Hits:
         self,
         automaton: ahocorasick.Automaton,
         roles: list[_KeyRoles],
+        index: _KeyIndex,
         tokens: Tokens,
         needs: _Needs,
     ) -> None:
         self.stream = stream = tokens.stream
         self.count = len(tokens.forms)
-        by_key: dict[int, list[tuple[int, int]]] = {}
-        spaces = -1  # token index of the last token before `previous` in the stream
-        previous = 0
-        count_spaces = stream.count
-        for end, (key, extra_tokens) in automaton.iter(stream):
-            # `end` is the key's closing space, the one after its last token.
-            spaces += count_spaces(" ", previous, end)
-            previous = end
-            found = by_key.get(key)
-            if found is None:
-                by_key[key] = [(spaces, spaces - extra_tokens)]
-            else:
-                found.append((spaces, spaces - extra_tokens))
-        self.by_role: dict[Role, list[list[tuple[int, int]]]] = {}
+        self.by_role: dict[Role, list[list[Span]]] = {}
         self.negator_ends: list[int] = []
-        self.rules_text = False
-        direct: set[int] = set()
-        started: set[int] = set()
-        for key, spans in by_key.items():
-            meaning = roles[key]
-            if meaning.direct:
-                direct.update(meaning.direct)
-            if meaning.starts:
-                started.update(meaning.starts)
-            if meaning.negator:
-                self.negator_ends.extend(last for last, _ in spans)
-            if meaning.rules_text:
-                self.rules_text = True
-        self.active = needs.worth_applying(set(by_key), direct, started)
-        if self.active:
-            self._record_roles(by_key, roles, self.active)
+        hits = list(automaton.iter(stream))
+        found = {key for _, key in hits}
+        self.rules_text = not found.isdisjoint(index.rules_text)
+        direct = {rule for key in found & index.triggers for rule in roles[key].direct}
+        started = {rule for key in found & index.starts for rule in roles[key].starts}
+        self.active = needs.worth_applying(found, direct, started)
+        if not self.active:
+            return
+        wanted = found & index.negators
+        for rule in self.active:
+            wanted |= found & index.by_rule.get(rule, frozenset())
+        spans = _token_spans(stream, hits, wanted, index.words)
+        for key in index.negators & spans.keys():
+            self.negator_ends.extend(last for last, _ in spans[key])
+        self._record_roles(spans, roles, self.active)
 
     def _record_roles(
-        self,
-        by_key: dict[int, list[tuple[int, int]]],
-        roles: list[_KeyRoles],
-        active: set[int],
+        self, spans_by_key: dict[int, list[Span]], roles: list[_KeyRoles], active: set[int]
     ) -> None:
         by_role = self.by_role
-        for key, spans in by_key.items():
+        for key, spans in spans_by_key.items():  # in message order, as the rules expect
             by_rule = roles[key].by_rule
-            if len(active) < len(by_rule):
-                found = [(rule, by_rule[rule]) for rule in active if rule in by_rule]
-            else:
-                found = [(rule, kinds) for rule, kinds in by_rule.items() if rule in active]
-            for rule, kinds in found:
-                for kind, group in kinds:
-                    listed = by_role.get((rule, kind, group))
-                    if listed is None:
-                        by_role[(rule, kind, group)] = [spans]
-                    else:
-                        listed.append(spans)
+            for rule in active:
+                for kind, group in by_rule.get(rule, ()):
+                    by_role.setdefault((rule, kind, group), []).append(spans)
 
     def spans(self, rule: int, kind: int, group: int = 0) -> list[Span]:
         return [
@@ -272,6 +268,25 @@ class _Hits:
         first = stream.count(" ", 0, start) - 1
         last = stream.count(" ", 0, end) - 1
         return max(first, 0), max(last, first, 0)
+
+
+def _token_spans(
+    stream: str, hits: list[tuple[int, int]], wanted: set[int], words: list[int]
+) -> dict[int, list[Span]]:
+    """(last, first) token spans of the `wanted` keys, in message order.
+
+    A hit ends at the key's closing space: the spaces before it count the tokens.
+    """
+    spans: dict[int, list[Span]] = {}
+    spaces = -1  # token index of the last token before `previous`
+    previous = 0
+    for end, key in hits:
+        if key not in wanted:
+            continue
+        spaces += stream.count(" ", previous, end)
+        previous = end
+        spans.setdefault(key, []).append((spaces, spaces - words[key] + 1))
+    return spans
 
 
 def _compile(category: str, rule: Rule) -> _CompiledRule:

@@ -16,6 +16,7 @@ back to the original characters the poster typed.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
@@ -45,14 +46,17 @@ _NUMBER_WORDS = {
 
 # A digit group: digits with look-alike letters among them, standing alone
 # (not glued to other letters or digits), or a single number word.
-_DIGIT_GROUP = regex.compile(
-    r"(?<![\p{L}\p{N}|])(?>[OoIl|]*)[0-9][0-9OoIl|]*+(?![\p{L}\p{N}])"
-    r"|(?<![\p{L}\p{N}])(?i:zero|nought|oh|one|two|three|four|five|six|seven|eight|nine)"
-    r"(?![\p{L}\p{N}])"
+# Stdlib `re`, not `regex`: this scan runs over every message and `re` does it in
+# a third of the time. `[^\W_]` is a letter or a number, as `[\p{L}\p{N}]` is.
+_DIGIT_GROUP = re.compile(
+    r"(?<![^\W_])"
+    r"(?:(?<!\|)(?>[OoIl|]*)[0-9][0-9OoIl|]*+"
+    r"|(?i:zero|nought|oh|one|two|three|four|five|six|seven|eight|nine))"
+    r"(?![^\W_])"
 )
 # What may stand between two groups of one number: a few spaces, dots,
 # dashes, slashes or a line break, but not words or other punctuation.
-_GROUP_SEPARATOR = regex.compile(r"[ \t\u00a0.\-/\u2010-\u2015\r\n]{1,3}")
+_GROUP_SEPARATOR = re.compile(r"[ \t\u00a0.\-/\u2010-\u2015\r\n]{1,3}")
 _MAX_SEPARATOR = 3
 
 
@@ -148,21 +152,36 @@ def _has_ascii_controls(text: str) -> bool:
     return any((ord(char) < 32 and char not in "\t\n\r") or ord(char) == 127 for char in text)
 
 
+# Characters that may change: everything outside printable ASCII (tab and line breaks
+# are kept as they are). Printable ASCII is already NFKC and visible.
+_NEEDS_FOLDING = re.compile(r"[^\t\n\r\x20-\x7e]+")
+
+
 def _normalise_with_map(original: str) -> tuple[str, list[int]]:
     pieces: list[str] = []
     origin: list[int] = []
-    for index, char in enumerate(original):
-        category = unicodedata.category(char)
-        if category in ("Cf", "Mn", "Me"):
-            continue
-        if category == "Cc" and char not in "\t\n\r":
-            continue
-        folded = unicodedata.normalize("NFKC", char)
-        folded = _INVISIBLE.sub("", folded)
-        pieces.append(folded)
-        origin.extend([index] * len(folded))
+    done = 0
+    for found in _NEEDS_FOLDING.finditer(original):
+        start, end = found.span()
+        pieces.append(original[done:start])
+        origin.extend(range(done, start))
+        for index in range(start, end):
+            folded = _fold_character(original[index])
+            pieces.append(folded)
+            origin.extend([index] * len(folded))
+        done = end
+    pieces.append(original[done:])
+    origin.extend(range(done, len(original)))
     origin.append(len(original))
     return "".join(pieces), origin
+
+
+def _fold_character(char: str) -> str:
+    """The NFKC form of one character, or nothing for invisible and control characters."""
+    category = unicodedata.category(char)
+    if category in ("Cf", "Mn", "Me") or (category == "Cc" and char not in "\t\n\r"):
+        return ""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", char))
 
 
 def _find_digit_runs(text: str) -> list[DigitRun]:
