@@ -93,15 +93,40 @@ class Tokens:
     """Folded words (`forms`) and where each one is in the normalised text.
 
     `stream` is the forms joined as " w1 w2 w3 ", the text the rules are matched on.
+    Positions (`starts`, `ends`) are only needed where a rule matched, so a message's
+    tokens work them out from its runs on first use.
     """
 
-    __slots__ = ("ends", "forms", "starts", "stream")
+    __slots__ = ("_ends", "_irregular", "_runs", "_starts", "_text", "forms", "stream")
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        text: str = "",
+        runs: list[str] | None = None,
+        irregular: dict[int, list[tuple[str, int, int]]] | None = None,
+    ) -> None:
         self.forms: list[str] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
         self.stream = " "
+        self._text = text
+        self._runs = runs
+        self._irregular = {} if irregular is None else irregular
+        located = runs is None
+        self._starts: list[int] | None = [] if located else None
+        self._ends: list[int] | None = [] if located else None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._locate()
+        assert self._starts is not None
+        return self._starts
+
+    @property
+    def ends(self) -> list[int]:
+        if self._ends is None:
+            self._locate()
+        assert self._ends is not None
+        return self._ends
 
     def add(self, form: str, start: int, end: int) -> None:
         self.forms.append(form)
@@ -111,6 +136,23 @@ class Tokens:
     def seal(self) -> Tokens:
         self.stream = " " + " ".join(self.forms) + " "
         return self
+
+    def _locate(self) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        position = 0
+        find = self._text.find
+        for index, run in enumerate(self._runs or ()):
+            position = find(run, position)
+            pieces = self._irregular.get(index)
+            if pieces is None:
+                starts.append(position)
+                ends.append(position + len(run))
+            else:
+                starts.extend(position + start for _, start, _ in pieces)
+                ends.extend(position + end for _, _, end in pieces)
+            position += len(run)
+        self._starts, self._ends = starts, ends
 
     def __len__(self) -> int:
         return len(self.forms)
@@ -186,27 +228,20 @@ class Folder:
 
     def tokens(self, text: str) -> Tokens:
         folded = fold(text)
-        tokens = Tokens()
-        forms, starts, ends = tokens.forms, tokens.starts, tokens.ends
+        runs = _RUN.findall(folded)
+        irregular: dict[int, list[tuple[str, int, int]]] = {}
+        tokens = Tokens(folded, runs, irregular)
+        forms = tokens.forms
         budget = [_MAX_WILDCARD_LOOKUPS]
-        position = 0
-        find = folded.find
-        for run in _RUN.findall(folded):
-            position = find(run, position)
+        for index, run in enumerate(runs):
             if run.isalpha():
                 forms.append(run)
-                starts.append(position)
-                position += len(run)
-                ends.append(position)
                 continue
             pieces = self._cache.get(run)
             if pieces is None:
                 pieces = self._pieces(run, budget)
-            for form, start, end in pieces:
-                forms.append(form)
-                starts.append(position + start)
-                ends.append(position + end)
-            position += len(run)
+            irregular[index] = pieces
+            forms.extend([form for form, _, _ in pieces])
         if next(self._triples.iter(folded), None) is not None:
             self._unstretch(tokens)
         tokens.seal()

@@ -44,6 +44,8 @@ class Screener:
         original = post.text if isinstance(post, Post) else post
         text = NormalisedText(original)
         matches, failed = self._run_detectors(text)
+        if not matches and not failed:  # most messages: nothing to redact or decide
+            return Verdict(action=Action.ALLOW, findings=(), redacted_text=original)
         spans = [self._to_original(text, match) for match in matches]
         kept = [
             (match, span)
