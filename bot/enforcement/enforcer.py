@@ -108,6 +108,10 @@ class Enforcer:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._active: set[int] = set()
+        # Group titles and posters already written, so recording a breach skips
+        # those queries on the way to deleting it.
+        self._titles: dict[int, str] = {}
+        self._posters: dict[tuple[int, int], str | None] = {}
         self._plans: dict[Action, tuple[tuple[ActionKind, Step], ...]] = {
             Action.REMOVE: (
                 (ActionKind.DELETE_MESSAGE, self._delete),
@@ -134,10 +138,10 @@ class Enforcer:
         """
         if verdict.action is Action.ALLOW or post.chat_id is None or post.message_id is None:
             return None
-        case = await self._record(post, verdict, group_title)
+        case, new = await self._record(post, verdict, group_title)
         plan = self._plans[verdict.action]
         urgent = [(kind, step) for kind, step in plan if kind in _URGENT]
-        await self._run_steps(case, urgent, urgent=True)
+        await self._run_steps(case, urgent, urgent=True, new=new)
         follow_up = [(kind, step) for kind, step in plan if kind not in _URGENT]
         self.services.spawn(self._run_steps(case, follow_up))
         return case.incident_id
@@ -162,21 +166,29 @@ class Enforcer:
         return len(unfinished)
 
     async def _run_steps(
-        self, case: Case, steps: Sequence[tuple[ActionKind, Step]], *, urgent: bool = False
+        self,
+        case: Case,
+        steps: Sequence[tuple[ActionKind, Step]],
+        *,
+        urgent: bool = False,
+        new: bool = False,
     ) -> None:
         """Run the steps not yet recorded, one place at a time per incident.
 
-        The outcomes are read afresh here: a redelivered update and `resume` may
-        both reach the same incident after a restart. A step left `started` by a
-        process that died is not tried again (it may have reached Telegram).
+        The outcomes are read afresh here (unless the incident was `new` a moment
+        ago): a redelivered update and `resume` may both reach the same incident
+        after a restart. A step left `started` by a process that died is not
+        tried again (it may have reached Telegram).
         """
         if case.incident_id in self._active:
             return
         self._active.add(case.incident_id)
         try:
-            async with self.services.database.transaction(urgent=urgent) as session:
-                outcomes = await list_outcomes(session, case.incident_id)
-            last = {row.kind: row.outcome for row in outcomes}
+            last: dict[str, str] = {}
+            if not new:
+                async with self.services.database.transaction(urgent=urgent) as session:
+                    outcomes = await list_outcomes(session, case.incident_id)
+                last = {row.kind: row.outcome for row in outcomes}
             for kind, outcome in last.items():
                 if outcome == Outcome.STARTED:
                     await self._record_outcome(
@@ -233,17 +245,22 @@ class Enforcer:
         window = timedelta(days=self.services.group(chat_id).settings.strikes.window_days)
         return await count_strikes(session, poster_id, chat_id=chat_id, since=utc_now() - window)
 
-    async def _record(self, post: Post, verdict: Verdict, group_title: str) -> Case:
+    async def _record(self, post: Post, verdict: Verdict, group_title: str) -> tuple[Case, bool]:
+        """The incident for this message revision, written now unless it was already; and
+        whether it is new."""
         assert post.chat_id is not None
         assert post.message_id is not None
         group = self.services.group(post.chat_id)
+        poster = (post.chat_id, post.author_id) if post.author_id is not None else None
         async with self.services.database.transaction(urgent=True) as session:
             incident = await find_incident_for_message(
                 session, post.chat_id, post.message_id, post.revision
             )
+            new = incident is None
             if incident is None:
-                await name_group(session, post.chat_id, group_title)
-                if post.author_id is not None:
+                if self._titles.get(post.chat_id) != group_title:
+                    await name_group(session, post.chat_id, group_title)
+                if poster is not None and self._posters.get(poster, "") != post.author_name:
                     await note_member(
                         session, post.chat_id, post.author_id, display_name=post.author_name
                     )
@@ -255,7 +272,10 @@ class Enforcer:
                 if verdict.action is Action.REMOVE and post.author_id is not None:
                     await add_strike(session, incident.id)
             strikes = await self._strikes(session, post.chat_id, post.author_id)
-        return Case(incident.id, post, verdict, group_title, group, strikes)
+        self._titles[post.chat_id] = group_title
+        if poster is not None:
+            self._posters[poster] = post.author_name
+        return Case(incident.id, post, verdict, group_title, group, strikes), new
 
     async def _record_outcome(
         self, incident_id: int, kind: ActionKind, outcome: Outcome, detail: str
