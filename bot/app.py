@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.enforcement.enforcer import Enforcer
 from bot.enforcement.gateway import TelegramGateway
 from bot.enforcement.review import Reviewer
+from bot.enforcement.send_limits import Rate, SendLimiter, SendRates
 from bot.enforcement.services import Services
 from bot.handlers import (
     admin_commands,
@@ -89,7 +90,7 @@ async def start_bot(settings: Settings) -> RunningBot:
         database=database,
         quarantine=quarantine,
         policy=policy,
-        gateway=TelegramGateway(application.bot),
+        gateway=TelegramGateway(application.bot, limiter=SendLimiter(send_rates(settings))),
         bot_username=application.bot.username,
     )
     services.screener(None)  # compile the rules now, not on the first message
@@ -102,6 +103,14 @@ async def start_bot(settings: Settings) -> RunningBot:
     log.info("database: %s", database.url_redacted)
     log.info("%s", quarantine.describe())
     return RunningBot(application, services)
+
+
+def send_rates(settings: Settings) -> SendRates:
+    return SendRates(
+        overall=Rate(settings.send_rate_overall_per_second, 1.0),
+        group=Rate(settings.send_rate_group_per_minute, 60.0),
+        private=Rate(settings.send_rate_private_per_second, 1.0),
+    )
 
 
 async def _connect(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     group_notice_seconds: int = Field(default=120, ge=1, le=86400)
     # Minutes after asking admins to delete a message by hand before escalating.
     manual_delete_escalation_minutes: float = Field(default=30, gt=0, le=10080)
+    # Telegram's limits on the messages a bot sends (deletions are never held back).
+    send_rate_overall_per_second: int = Field(default=30, ge=1, le=1000)
+    send_rate_group_per_minute: int = Field(default=20, ge=1, le=60000)
+    send_rate_private_per_second: int = Field(default=1, ge=1, le=1000)
     database_url: str = "sqlite+aiosqlite:///staffguard.db"
     policy_file: Path | None = None
     quarantine_keys: list[SecretStr] = Field(default_factory=list)

@@ -19,6 +19,8 @@ from typing import Any
 from telegram import Bot, ChatMember, ChatPermissions, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.enforcement.send_limits import SendLimiter
+
 log = logging.getLogger(__name__)
 
 _ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
@@ -41,8 +43,10 @@ class TelegramGateway:
         first_delay: float = 0.5,
         max_delay: float = 30.0,
         admin_cache_seconds: float = 300.0,
+        limiter: SendLimiter | None = None,
     ) -> None:
         self.bot = bot
+        self.limiter = limiter or SendLimiter()
         self._max_attempts = max_attempts
         self._first_delay = first_delay
         self._max_delay = max_delay
@@ -69,9 +73,11 @@ class TelegramGateway:
                 allow_sending_without_reply=True,
             )
 
-        return await self._call(call)
+        async with self.limiter.turn(chat_id):
+            return await self._call(call)
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> Attempt:
+        # Not held by the send limits: an edit answers an admin's button press.
         return await self._call(lambda: self.bot.edit_message_text(text, chat_id, message_id))
 
     async def mute(self, chat_id: int, user_id: int, until: datetime) -> Attempt:

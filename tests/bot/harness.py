@@ -97,6 +97,15 @@ class Harness:
         return [m for m in self.world.visible(chat_id) if m["from"]["id"] == self.world.bot.id]
 
 
+# Bursts of dozens of breaches in one group make the tests quick; Telegram's real
+# send limits (the defaults) are tested on their own in test_send_limits.py.
+UNTHROTTLED = {
+    "send_rate_overall_per_second": 1000,
+    "send_rate_group_per_minute": 60000,
+    "send_rate_private_per_second": 1000,
+}
+
+
 def bot_settings(server: TestServer, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "telegram_token": TOKEN,
@@ -106,6 +115,7 @@ def bot_settings(server: TestServer, tmp_path: Path, **overrides: Any) -> Settin
         "moderation_log_chat_id": LOG_CHAT,
         "senior_manager_chat_id": SENIOR_CHAT,
         "group_notice_seconds": 2,
+        **UNTHROTTLED,
     }
     values.update(overrides)
     return load_settings(**values)

@@ -10,7 +10,15 @@ from pathlib import Path
 from bot.storage.migrate import open_database
 from bot.storage.models import ActionKind
 from bot.testserver.app import TestServer
-from tests.bot.harness import GROUP, POSTER, TOKEN, Harness, bot_settings, staff_world
+from tests.bot.harness import (
+    GROUP,
+    POSTER,
+    TOKEN,
+    UNTHROTTLED,
+    Harness,
+    bot_settings,
+    staff_world,
+)
 
 BURST = 40
 
@@ -32,6 +40,7 @@ async def test_a_killed_bot_handles_every_breach_once_after_restart(tmp_path: Pa
             "STAFFGUARD_TELEGRAM_API_BASE_URL": server.base_url,
             "STAFFGUARD_DATABASE_URL": settings.database_url,
             "STAFFGUARD_QUARANTINE_KEYS": f'["{settings.quarantine_keys[0].get_secret_value()}"]',
+            **{f"STAFFGUARD_{name.upper()}": str(rate) for name, rate in UNTHROTTLED.items()},
         }
         database = await open_database(settings)
         bot = Harness(world, settings, database)
