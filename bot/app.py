@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot.codeofconduct.policy_file import load_policy
 from bot.config import Settings
+from bot.enforcement.attachment_queue import AttachmentQueue
 from bot.enforcement.enforcer import Enforcer
 from bot.enforcement.gateway import TelegramGateway
 from bot.enforcement.review import Reviewer
@@ -35,7 +36,7 @@ from bot.handlers import (
     messages,
     private_commands,
 )
-from bot.handlers.context import ENFORCER, REVIEWER, SERVICES
+from bot.handlers.context import ATTACHMENTS, ENFORCER, REVIEWER, SERVICES
 from bot.polling import ReliablePoller
 from bot.retention_job import purge_periodically
 from bot.storage.migrate import open_database
@@ -95,9 +96,11 @@ async def start_bot(settings: Settings) -> RunningBot:
     )
     services.screener(None)  # compile the rules now, not on the first message
     enforcer = Enforcer(services)
-    _register(application, services, enforcer)
+    attachments = AttachmentQueue(services, enforcer, application.bot)
+    _register(application, services, enforcer, attachments)
     await application.start()
     services.spawn(enforcer.resume())
+    services.spawn(attachments.run())
     services.spawn(purge_periodically(database, RetentionPolicy.from_settings(settings)))
     log.info("StaffGuard is running as @%s", application.bot.username)
     log.info("database: %s", database.url_redacted)
@@ -175,9 +178,11 @@ def _register(
     application: Application,  # type: ignore[type-arg]
     services: Services,
     enforcer: Enforcer,
+    attachments: AttachmentQueue,
 ) -> None:
     application.bot_data[SERVICES] = services
     application.bot_data[ENFORCER] = enforcer
+    application.bot_data[ATTACHMENTS] = attachments
     application.bot_data[REVIEWER] = Reviewer(services)
     application.add_handler(
         MessageHandler(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import ContextTypes
 
+from bot.enforcement.attachment_queue import AttachmentQueue
 from bot.enforcement.enforcer import Enforcer
 from bot.enforcement.review import Reviewer
 from bot.enforcement.services import Services
@@ -11,6 +12,7 @@ from bot.enforcement.services import Services
 SERVICES = "staffguard.services"
 ENFORCER = "staffguard.enforcer"
 REVIEWER = "staffguard.reviewer"
+ATTACHMENTS = "staffguard.attachments"
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -23,3 +25,7 @@ def enforcer(context: ContextTypes.DEFAULT_TYPE) -> Enforcer:
 
 def reviewer(context: ContextTypes.DEFAULT_TYPE) -> Reviewer:
     return context.bot_data[REVIEWER]  # type: ignore[no-any-return]
+
+
+def attachment_queue(context: ContextTypes.DEFAULT_TYPE) -> AttachmentQueue:
+    return context.bot_data[ATTACHMENTS]  # type: ignore[no-any-return]

@@ -6,9 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.adapt import post_from_message
-from bot.handlers.attachments import screen_attachments
-from bot.handlers.context import enforcer, services
-from bot.media.merge import merge_verdicts
+from bot.handlers.context import attachment_queue, enforcer, services
 from bot.moderation.taxonomy import Action
 
 
@@ -21,9 +19,11 @@ async def screen_group_message(update: Update, context: ContextTypes.DEFAULT_TYP
     post = post_from_message(message, edited=update.edited_message is not None)
     if not post.text and not post.attachments:
         return
-    running = services(context)
-    verdict = running.screener(post.chat_id).screen(post)
+    verdict = services(context).screener(post.chat_id).screen(post)
+    title = message.chat.title or ""
     if post.attachments and verdict.action is not Action.REMOVE:
-        files = await screen_attachments(context.bot, post, running)
-        verdict = merge_verdicts(verdict, files)
-    await enforcer(context).enforce(post, verdict, message.chat.title or "")
+        # Files can take seconds to read: they are screened from a durable queue,
+        # so the next update need not wait for them.
+        await attachment_queue(context).queue(post, verdict, title)
+        return
+    await enforcer(context).enforce(post, verdict, title)

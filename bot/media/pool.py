@@ -58,20 +58,24 @@ class MediaScreener:
         self._workers: list[_Worker] = []
         self.problems: list[str] = []  # what the engines lack here (warned at start)
         self._started = False
+        self._starting = asyncio.Lock()
         self._closed = False
 
     async def start(self) -> None:
         """Start the workers and wait until their engines are loaded; warn about what is missing."""
-        if self._started:
-            return
-        self._started = True
-        for _ in range(self._size):
-            worker = _Worker(self._context, self.limits)
-            self._workers.append(worker)
-            self._idle.put_nowait(worker)
-        readiness = await asyncio.gather(
-            *(asyncio.to_thread(_problems_starting, worker) for worker in self._workers)
-        )
+        # Files that arrive together all wait for the same start: a worker's first
+        # answer (its readiness) must be read once, before any file is sent to it.
+        async with self._starting:
+            if self._started:
+                return
+            workers = [_Worker(self._context, self.limits) for _ in range(self._size)]
+            self._workers.extend(workers)
+            readiness = await asyncio.gather(
+                *(asyncio.to_thread(_problems_starting, worker) for worker in workers)
+            )
+            for worker in workers:
+                self._idle.put_nowait(worker)
+            self._started = True
         self.problems = sorted({problem for problems in readiness for problem in problems})
         for problem in self.problems:
             log.warning("photo and document screening: %s", problem)

@@ -303,3 +303,44 @@ class AuditEvent(Base):
     incident_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class PendingScreening(Base):
+    """A message whose photos or documents are still to be screened.
+
+    Written before the update is confirmed, deleted once the message has been
+    enforced, so a restart screens it still. It holds what is needed to fetch
+    the files again (Telegram's file ids) and nothing readable of the message:
+    the caption and file names are sealed like quarantined originals, or, with
+    no quarantine key, only the redacted caption and the file extensions are kept.
+    """
+
+    __tablename__ = "pending_screenings"
+    __table_args__ = (
+        Index(
+            "uq_pending_screenings_message_revision",
+            "chat_id",
+            "message_id",
+            "message_revision",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    message_revision: Mapped[int] = mapped_column(BigInteger, default=0)
+    group_title: Mapped[str] = mapped_column(String(255), default="")
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+    author_name: Mapped[str | None] = mapped_column(String(255))
+    sent_at: Mapped[datetime | None]
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    forwarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # JSON: each attachment's kind, file id, size and MIME type (no names).
+    attachments: Mapped[str] = mapped_column(Text)
+    # JSON {"caption": ..., "file_names": [...]}, sealed with the quarantine key...
+    sealed_details: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # ...or, with no key, the caption as redacted when it was first screened.
+    redacted_caption: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -347,6 +347,13 @@ class World:
                 return []
         return self._updates[:limit]
 
+    def drop_pending_updates(self) -> None:
+        """Forget updates not yet fetched, as `deleteWebhook(drop_pending_updates)` does.
+
+        Tests use it to stand for a bot that confirmed them before it stopped.
+        """
+        self._updates.clear()
+
     def close(self) -> None:
         """Answer any waiting long poll at once (the server is shutting down)."""
         self._closing = True

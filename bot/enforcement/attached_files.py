@@ -1,4 +1,4 @@
-"""Photos and documents posted in a group: fetched from Telegram and screened off the loop."""
+"""A message's photos and documents: fetched from Telegram and screened in the media pool."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ async def screen_attachments(bot: Bot, post: Post, services: Services) -> list[F
     group = services.group(post.chat_id)
     verdicts: list[FileVerdict] = []
     for attachment in post.attachments:
-        kind = "image" if attachment.kind == "photo" else "unknown"
+        kind = file_kind(attachment)
         limit = services.media.limits.max_file_bytes
         if attachment.size is not None and attachment.size > limit:
             verdicts.append(unscreened(kind, f"file too large (over {limit // 2**20} MB)"))
@@ -33,6 +33,11 @@ async def screen_attachments(bot: Bot, post: Post, services: Services) -> list[F
             await services.media.screen_file(data, name, group.screening_policy, group.faces)
         )
     return verdicts
+
+
+def file_kind(attachment: Attachment) -> str:
+    """What a file is taken to be before it is read: a photo is an image."""
+    return "image" if attachment.kind == "photo" else "unknown"
 
 
 async def _download(bot: Bot, attachment: Attachment) -> bytes | None:
