@@ -11,7 +11,7 @@ def post_from_message(message: Message, *, edited: bool = False) -> Post:
     """Everything the screener needs from a message, and nothing Telegram-specific."""
     author = message.from_user
     return Post(
-        text=message.text or message.caption or "",
+        text=_screened_text(message),
         chat_id=message.chat_id,
         message_id=message.message_id,
         author_id=author.id if author else None,
@@ -22,6 +22,13 @@ def post_from_message(message: Message, *, edited: bool = False) -> Post:
         forwarded=message.forward_origin is not None,
         attachments=_attachments(message),
     )
+
+
+def _screened_text(message: Message) -> str:
+    """The text or caption, and a document's file name: a name can name a patient."""
+    text = message.text or message.caption or ""
+    name = message.document.file_name if message.document else None
+    return "\n".join(part for part in (text, f"[file: {name}]" if name else "") if part)
 
 
 def _attachments(message: Message) -> tuple[Attachment, ...]:

@@ -30,3 +30,17 @@ async def test_a_patient_list_spreadsheet_is_removed_and_a_cake_is_not(tmp_path:
         assert not bot.world.is_deleted(GROUP, cake)
         (incident,) = await bot.incidents()
         assert "xlsx" in incident.redacted_text
+
+
+async def test_a_document_named_after_a_patient_is_removed_whatever_it_holds(
+    tmp_path: Path,
+) -> None:
+    async with staff_group(tmp_path) as bot:
+        named = bot.world.post(
+            GROUP, POSTER, document=("Mrs Thornbury DOB 12.03.1948.txt", b"Discharge summary")
+        )["message_id"]
+        await bot.until(lambda: bot.world.is_deleted(GROUP, named), timeout=30)
+        (incident,) = await bot.incidents()
+        assert "patient.dob" in incident.category_names
+        assert "Thornbury" not in incident.redacted_text
+        assert "12.03.1948" not in incident.redacted_text

@@ -42,8 +42,10 @@ def test_caption_is_screened_as_the_text_and_the_photo_is_kept() -> None:
 def test_document_attachment() -> None:
     document = {"file_id": "d1", "file_unique_id": "d", "file_name": "list.xlsx", "file_size": 10}
     post = post_from_message(message(document=document))
-    assert post.text == ""
+    assert post.text == "[file: list.xlsx]"  # a file's name is screened with the text
     assert post.attachments[0].file_name == "list.xlsx"
+    captioned = post_from_message(message(document=document, caption="caseload"))
+    assert captioned.text == "caseload\n[file: list.xlsx]"
 
 
 def test_edited_and_forwarded_messages_are_marked() -> None:
