@@ -71,7 +71,9 @@ def readiness_text(title: str, status: str, can_delete: bool, can_restrict: bool
 async def note_poster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Remember who posts (id, name, @username) so admins can name them in /strikes.
 
-    Written once per person and name change while the bot runs, not per message.
+    Written once per person and name change while the bot runs, not per message,
+    and in the background: the update is handled (and the next batch fetched)
+    without waiting for it.
     """
     message = update.message
     user = message.from_user if message else None
@@ -82,8 +84,15 @@ async def note_poster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     noted: dict[tuple[int, int], tuple[str, str | None]] = context.bot_data.setdefault(NOTED, {})
     if noted.get(key) == seen:
         return
-    async with services(context).database.transaction() as session:
-        await note_member(
-            session, message.chat.id, user.id, display_name=user.full_name, username=user.username
-        )
     noted[key] = seen
+    running = services(context)
+
+    async def write() -> None:
+        try:
+            async with running.database.transaction() as session:
+                await note_member(session, key[0], key[1], display_name=seen[0], username=seen[1])
+        except Exception:
+            noted.pop(key, None)  # try again when they next post
+            raise
+
+    running.spawn(write())
