@@ -2,22 +2,29 @@
 
 Starts the Bot API test server in this process and the real bot as a separate
 process (`staffguard run`), then posts a sustained stream of messages across
-many groups, a share of them breaches, and prints a table. Loopback only;
+many groups, a share of them breaches (after 3 s of warm-up that is not
+counted), and prints a table. Loopback only;
 bounded in count and time.
 
     python scripts/bench_bot.py [--rate 100] [--groups 200] [--seconds 30] [--breaches 0.1]
+                                [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test]
+
+With `--postgres` the bot uses a fresh PostgreSQL database made on that server
+for the run (and dropped after it) instead of a SQLite file.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.storage.quarantine import generate_key
@@ -25,6 +32,7 @@ from bot.testserver.app import TestServer
 from bot.testserver.world import World
 
 TOKEN = "7000000001:BENCH"
+WARM_UP_SECONDS = 3
 CLEAN = [
     "Rota for next week is up, 2 lates still need covering",
     "Training on Tuesday at 2 in the seminar room",
@@ -55,18 +63,40 @@ def build_world(groups: int) -> tuple[World, list[int]]:
     return world, chat_ids
 
 
-async def run(rate: float, groups: int, seconds: float, share: float) -> None:
+async def run(rate: float, groups: int, seconds: float, share: float, postgres: str | None) -> None:
     world, chat_ids = build_world(groups)
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as tmp:
-        async with TestServer(world, TOKEN) as server:
-            await _drive(world, server, Path(tmp), chat_ids, rng, rate, seconds, share)
+        async with TestServer(world, TOKEN) as server, _database(postgres, Path(tmp)) as url:
+            await _drive(world, server, url, chat_ids, rng, rate, seconds, share)
+
+
+@contextlib.asynccontextmanager
+async def _database(postgres: str | None, tmp: Path) -> AsyncIterator[str]:
+    """A database URL for one run: a SQLite file, or a new PostgreSQL database."""
+    if postgres is None:
+        yield f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+        return
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(postgres)
+    name = f"staffguard_bench_{os.getpid()}"
+    admin = await asyncpg.connect(server.set(drivername="postgresql").render_as_string(False))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 async def _drive(
     world: World,
     server: TestServer,
-    tmp: Path,
+    database_url: str,
     chat_ids: list[int],
     rng: random.Random,
     rate: float,
@@ -76,7 +106,7 @@ async def _drive(
     env = os.environ | {
         "STAFFGUARD_TELEGRAM_TOKEN": TOKEN,
         "STAFFGUARD_TELEGRAM_API_BASE_URL": server.base_url,
-        "STAFFGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.db'}",
+        "STAFFGUARD_DATABASE_URL": database_url,
         "STAFFGUARD_QUARANTINE_KEYS": f'["{generate_key()}"]',
         "STAFFGUARD_LOG_LEVEL": "WARNING",
     }
@@ -91,6 +121,7 @@ async def _drive(
         bot.terminate()
         await bot.wait()
     _report(world, posted, rate, len(chat_ids), seconds, share)
+    print(f"{'database':40} {database_url.split('+')[0]:>10}")
 
 
 async def _wait_until_polling(world: World) -> None:
@@ -108,7 +139,8 @@ async def _post_stream(
     breaches: dict[tuple[int, int], float] = {}
     interval = 1 / rate
     start = time.monotonic()
-    count = int(rate * seconds)
+    warm_up = int(rate * WARM_UP_SECONDS)  # connections opened, caches filled: not counted
+    count = warm_up + int(rate * seconds)
     for number in range(count):
         due = start + number * interval
         await asyncio.sleep(max(0.0, due - time.monotonic()))
@@ -116,7 +148,7 @@ async def _post_stream(
         is_breach = rng.random() < share
         text = rng.choice(BREACHES if is_breach else CLEAN)
         message = world.post(chat_id, rng.randrange(10, 60), text)
-        if is_breach:
+        if is_breach and number >= warm_up:
             breaches[(chat_id, message["message_id"])] = time.monotonic()
     return breaches
 
@@ -157,8 +189,9 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--breaches", type=float, default=0.1)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL to make the run's database on")
     args = parser.parse_args()
-    asyncio.run(run(args.rate, args.groups, args.seconds, args.breaches))
+    asyncio.run(run(args.rate, args.groups, args.seconds, args.breaches, args.postgres))
 
 
 if __name__ == "__main__":
