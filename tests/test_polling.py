@@ -95,3 +95,47 @@ async def test_an_outage_delays_polling_but_loses_nothing(server: TestServer) ->
         await poll_until(poller, done)
     assert seen == ["after the outage"]
     assert len(server.world.calls_to("getUpdates")) >= 4
+
+
+async def test_a_slow_update_holds_up_neither_other_chats_nor_its_confirmation(
+    server: TestServer,
+) -> None:
+    world = server.world
+    world.post(GROUPS[0], 5, "slow")
+    release = asyncio.Event()
+    seen: list[str] = []
+    done = asyncio.Event()
+
+    async def handle(update: Update) -> None:
+        if update.message.text == "slow":
+            await release.wait()
+        seen.append(update.message.text)
+        if len(seen) == 3:
+            done.set()
+
+    async with Bot(TOKEN, base_url=server.base_url) as bot:
+        poller = ReliablePoller(bot, handle, poll_timeout=1)
+        stop = asyncio.Event()
+        task = asyncio.create_task(poller.run(stop))
+        await until(lambda: world.calls_to("getUpdates"))
+        world.post(GROUPS[1], 5, "posted after, in another group")
+        world.post(GROUPS[0], 5, "posted after, in the same group")
+        await until(lambda: "posted after, in another group" in seen)
+        # The slow one is still being handled: nothing from it on is confirmed...
+        assert not world.confirmed(1)
+        # ...and the same group's next message waits for it, in order.
+        assert "posted after, in the same group" not in seen
+        release.set()
+        await asyncio.wait_for(done.wait(), 10)
+        await until(lambda: world.confirmed(3))
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert seen == ["posted after, in another group", "slow", "posted after, in the same group"]
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not seen within {timeout} s")
