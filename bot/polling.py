@@ -101,13 +101,14 @@ class ReliablePoller:
             fresh = [update for update in updates if update.update_id > self._dispatched]
             for update in fresh:
                 self._dispatch(update)
-            if fresh or not self._in_flight:
-                patience = _FIRST_PATIENCE
-            else:
-                # Only updates still being handled came back: ask again when one is
-                # done, or after a while, longer each time nothing new has come.
+            if self._in_flight:
+                # Updates being handled come back with every poll: ask again when one
+                # is done, or after a while, longer while polls bring mostly those.
                 await self._until_progress_or(stop, patience)
-                patience = min(patience * 2, _MAX_PATIENCE)
+                mostly_new = len(fresh) > len(updates) - len(fresh)
+                patience = _FIRST_PATIENCE if mostly_new else min(patience * 2, _MAX_PATIENCE)
+            else:
+                patience = _FIRST_PATIENCE
             self._advance_offset()
 
     def _dispatch(self, update: Update) -> None:

@@ -176,6 +176,7 @@ def _report(
     print(f"{'breaches posted':40} {len(posted):>10}")
     print(f"{'breaches deleted':40} {len(latencies):>10}")
     print(f"{'breaches not deleted':40} {missed:>10}")
+    print(f"{'getUpdates calls':40} {len(world.calls_to('getUpdates')):>10}")
     if latencies:
         print(f"{'post -> deleteMessage p50 (ms)':40} {statistics.median(latencies):>10.1f}")
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
