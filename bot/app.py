@@ -30,11 +30,14 @@ from bot.handlers import (
     admin_commands,
     buttons,
     commands,
+    joining,
     membership,
     messages,
     private_commands,
 )
 from bot.handlers.context import ENFORCER, REVIEWER, SERVICES
+from bot.membership.deadlines import DeadlineSweeper
+from bot.membership.gate import Gatekeeper
 from bot.polling import ReliablePoller
 from bot.retention_job import purge_periodically
 from bot.storage.migrate import open_database
@@ -94,9 +97,11 @@ async def start_bot(settings: Settings) -> RunningBot:
     )
     services.screener(None)  # compile the rules now, not on the first message
     enforcer = Enforcer(services)
-    _register(application, services, enforcer)
+    gatekeeper = Gatekeeper(services)
+    _register(application, services, enforcer, gatekeeper)
     await application.start()
     services.spawn(enforcer.resume())
+    services.spawn(DeadlineSweeper(gatekeeper).run())
     services.spawn(purge_periodically(database, RetentionPolicy.from_settings(settings)))
     log.info("StaffGuard is running as @%s", application.bot.username)
     log.info("database: %s", database.url_redacted)
@@ -166,6 +171,7 @@ def _register(
     application: Application,  # type: ignore[type-arg]
     services: Services,
     enforcer: Enforcer,
+    gatekeeper: Gatekeeper,
 ) -> None:
     application.bot_data[SERVICES] = services
     application.bot_data[ENFORCER] = enforcer
@@ -194,6 +200,7 @@ def _register(
         ),
         group=MEMBERS,
     )
+    joining.register(application, gatekeeper)
     _schedule_digest(application, services.settings)
     application.add_error_handler(_log_error)
 

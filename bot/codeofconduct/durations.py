@@ -43,3 +43,14 @@ def _in_largest_unit(duration: timedelta) -> tuple[float, str]:
         if seconds >= size and seconds % size == 0:
             return seconds / size, unit
     return seconds, "s"
+
+
+def describe_roughly(duration: timedelta) -> str:
+    """Time left, in words and rounded up: '7 days', '3 hours', '45 seconds'."""
+    seconds = max(duration.total_seconds(), 1)
+    for unit in ("d", "h", "m"):
+        if seconds >= 2 * _SECONDS[unit]:
+            return describe_duration(
+                timedelta(seconds=-(-seconds // _SECONDS[unit]) * _SECONDS[unit])
+            )
+    return describe_duration(timedelta(seconds=-(-seconds // 1)))

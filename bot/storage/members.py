@@ -22,6 +22,7 @@ from bot.storage.models import (
     AuditAction,
     AuditEvent,
     MemberAgreement,
+    Strike,
 )
 
 MEMBER_STEPS = tuple(action for action in AuditAction if action.value.startswith("member."))
@@ -263,3 +264,17 @@ def _detail_has(key: str, number: int) -> ColumnElement[bool]:
     # sorted keys, so a number appears exactly as `"key": -100123` followed by , or }.
     written = f'"{key}": {int(number)}'
     return or_(AuditEvent.detail.like(f"%{written},%"), AuditEvent.detail.like(f"%{written}}}"))
+
+
+async def strikes_by_member(
+    session: AsyncSession, chat_id: int, *, since: datetime | None = None
+) -> dict[int, int]:
+    """Strikes in force in the group, per poster (since a time, when given)."""
+    query = (
+        select(Strike.poster_id, func.count())
+        .where(Strike.chat_id == chat_id, Strike.revoked_at.is_(None))
+        .group_by(Strike.poster_id)
+    )
+    if since is not None:
+        query = query.where(Strike.given_at >= as_utc(since))
+    return {int(poster): int(count) for poster, count in (await session.execute(query)).all()}

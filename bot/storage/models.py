@@ -85,6 +85,7 @@ class AuditAction(StrEnum):
     MEMBER_ASKED = "member.asked"
     MEMBER_REMINDED = "member.reminded"
     MEMBER_AGREED = "member.agreed"
+    MEMBER_RELEASED = "member.released"  # the restriction lifted once they agreed
     MEMBER_LEFT = "member.left"
     MEMBER_REMOVED = "member.removed"
     CONSENT_REFUSED = "member.consent_refused"
