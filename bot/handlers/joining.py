@@ -45,10 +45,14 @@ async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     keeper = gatekeeper(context)
     chat = change.chat
     was_in, now_in = is_in(change.old_chat_member), is_in(change.new_chat_member)
-    if now_in and change.new_chat_member.status in _ADMIN:
-        await keeper.promoted(chat.id, user.id)
-    elif now_in and not was_in:
-        member = Person(user.id, user.full_name)
+    member = Person(user.id, user.full_name, user.username)
+    was_admin = change.old_chat_member.status in _ADMIN
+    is_admin = change.new_chat_member.status in _ADMIN
+    if now_in and is_admin != was_admin:
+        await keeper.role_changed(chat.id, member, is_admin=is_admin)
+    if now_in and is_admin:
+        return  # admins are not asked
+    if now_in and not was_in:
         adder = added_by(change)
         await keeper.joined(
             chat.id, chat.title or "", member, added_by=adder, at=_joined_at(change.date)

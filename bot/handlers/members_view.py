@@ -18,6 +18,7 @@ from bot.handlers.context import services
 from bot.handlers.private_commands import admin_groups
 from bot.membership.version import code_version
 from bot.membership.view import member_rows, row_line, summary
+from bot.storage.groups import note_member
 
 TELEGRAM_TEXT_LIMIT = 4096
 NOT_AN_ADMIN = "You're not an admin of any group I look after, so there are no members to show."
@@ -62,8 +63,15 @@ _in_group = admin_only(_members_in_group)
 
 async def members_text(running: Services, chat_id: int, title: str) -> str:
     group = running.group(chat_id)
-    admins = {member.user.id for member in await running.gateway.admins(chat_id)}
+    admins = {
+        member.user.id: (member.user.full_name, member.user.username)
+        for member in await running.gateway.admins(chat_id)
+    }
     async with running.database.transaction() as session:
+        for user_id, (name, username) in admins.items():
+            await note_member(
+                session, chat_id, user_id, display_name=name, username=username, is_admin=True
+            )
         rows = await member_rows(
             session,
             chat_id,

@@ -55,6 +55,7 @@ _ADMIN = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 class Person:
     user_id: int
     name: str
+    username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,13 @@ class Gatekeeper:
         version = code_version(group)
         async with self.services.database.transaction() as session:
             await name_group(session, chat_id, group_title)
-            await note_member(session, chat_id, member.user_id, display_name=member.name)
+            await note_member(
+                session,
+                chat_id,
+                member.user_id,
+                display_name=member.name,
+                username=member.username,
+            )
             row = await get_agreement(session, chat_id, member.user_id)
             if (
                 row is not None
@@ -125,9 +132,19 @@ class Gatekeeper:
         """They left before agreeing: nothing more to ask or remove."""
         await self._close_pending(chat_id, user_id, AgreementStatus.LEFT, AuditAction.MEMBER_LEFT)
 
-    async def promoted(self, chat_id: int, user_id: int) -> None:
-        """Made an admin while pending: admins are not asked."""
-        await self._close_pending(chat_id, user_id, AgreementStatus.EXEMPT, None)
+    async def role_changed(self, chat_id: int, member: Person, *, is_admin: bool) -> None:
+        """Made an admin (no longer asked, if they were pending) or no longer one."""
+        async with self.services.database.transaction() as session:
+            await note_member(
+                session,
+                chat_id,
+                member.user_id,
+                display_name=member.name,
+                username=member.username,
+                is_admin=is_admin,
+            )
+        if is_admin:
+            await self._close_pending(chat_id, member.user_id, AgreementStatus.EXEMPT, None)
 
     async def _close_pending(
         self, chat_id: int, user_id: int, status: AgreementStatus, step: AuditAction | None

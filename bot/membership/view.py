@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,25 +75,32 @@ async def member_rows(
     chat_id: int,
     *,
     strike_window_days: int,
-    admins: Collection[int] = (),
+    admins: Mapping[int, tuple[str, str | None]] | None = None,
     now: datetime | None = None,
 ) -> list[MemberRow]:
-    """Everyone the bot knows in the group: pending first (oldest first), then by name."""
+    """Everyone the bot knows in the group: pending first (oldest first), then by name.
+
+    `admins` (user id to name and username, fresh from Telegram) adds the group's
+    admins, who are never asked to agree; without it, the admins are those the bot
+    last saw as admins.
+    """
     since = (now or utc_now()) - timedelta(days=strike_window_days)
     seen = {member.user_id: member for member in await list_members(session, chat_id)}
     agreements = {row.user_id: row for row in await list_agreements(session, chat_id)}
     strikes = await strikes_by_member(session, chat_id, since=since)
-    user_ids = sorted(set(seen) | set(agreements) | set(strikes))
+    user_ids = sorted(set(seen) | set(agreements) | set(strikes) | set(admins or {}))
     verified = await verification_statuses(session, chat_id, user_ids)
     rows = []
     for user_id in user_ids:
         member, agreement = seen.get(user_id), agreements.get(user_id)
+        admin_name, admin_username = (admins or {}).get(user_id, ("", None))
+        is_admin = user_id in admins if admins is not None else bool(member and member.is_admin)
         rows.append(
             MemberRow(
                 user_id=user_id,
-                name=(member.display_name if member else None) or "",
-                username=member.username if member else None,
-                state=_state(agreement, user_id in admins),
+                name=(member.display_name if member else None) or admin_name,
+                username=(member.username if member else None) or admin_username,
+                state=_state(agreement, is_admin),
                 agreed_version=agreement.agreed_version if agreement else None,
                 agreed_at=agreement.agreed_at if agreement else None,
                 pending_since=agreement.pending_since if agreement else None,

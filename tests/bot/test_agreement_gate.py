@@ -154,6 +154,14 @@ async def test_admins_and_bots_are_not_asked(tmp_path: Path) -> None:
         assert await agreement(bot, 330) is None
         assert world.inbox(DANI) == []
 
+        # Someone made an admin while they were still to agree is no longer asked.
+        world.add_user(EVE, "Eve")
+        world.user_joins(GROUP, EVE)
+        prompt = await message_with(bot, GROUP, "Welcome Eve")
+        world.add_member_update(GROUP, EVE, old="restricted", new="administrator", by=ADMIN)
+        await until_recorded(bot, EVE, "exempt")
+        await bot.until(lambda: world.is_deleted(GROUP, prompt["message_id"]))
+
 
 async def test_members_are_asked_again_when_the_code_of_conduct_changes(tmp_path: Path) -> None:
     world = staff_world()
