@@ -24,8 +24,9 @@ HELP = (
     "removal and can release a message that was removed by mistake.\n\n"
     "For group admins, in the group: /policy (this group's settings), /strikes and /pardon "
     "(reply to one of the member's messages, or give their @username once I've seen them "
-    "post). In a private chat with me: /incidents (the newest in your groups), and for "
-    "managers /report week."
+    "post), /members (who agreed to the rules, who is pending, strikes; I send it to you "
+    "privately). In a private chat with me: /incidents (the newest in your groups), "
+    "/members, and for managers /report week."
 )
 
 
