@@ -38,6 +38,7 @@ from bot.handlers import (
 from bot.handlers.context import ENFORCER, REVIEWER, SERVICES
 from bot.membership.deadlines import DeadlineSweeper
 from bot.membership.gate import Gatekeeper
+from bot.policy_reload import reload_when_changed
 from bot.polling import ReliablePoller
 from bot.retention_job import purge_periodically
 from bot.storage.migrate import open_database
@@ -102,6 +103,13 @@ async def start_bot(settings: Settings) -> RunningBot:
     await application.start()
     services.spawn(enforcer.resume())
     services.spawn(DeadlineSweeper(gatekeeper).run())
+    if settings.policy_file is not None and settings.policy_reload_seconds > 0:
+        on_change = gatekeeper.ask_again_after_code_changes  # members re-agree to a new code
+        services.spawn(
+            reload_when_changed(
+                services, settings.policy_file, settings.policy_reload_seconds, on_change
+            )
+        )
     services.spawn(purge_periodically(database, RetentionPolicy.from_settings(settings)))
     log.info("StaffGuard is running as @%s", application.bot.username)
     log.info("database: %s", database.url_redacted)

@@ -14,6 +14,7 @@ through them), so a restart loses none.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ class Gatekeeper:
         self.asker = Asker(services.gateway, services.bot_username)
         # Called when a new deadline is recorded (the deadline sweeper sets it, to look again).
         self.wake: Callable[[], None] = lambda: None
+        self._asking_again = asyncio.Lock()  # at start and after a policy change: one at a time
 
     # --- members coming and going -------------------------------------------------------
 
@@ -354,6 +356,10 @@ class Gatekeeper:
 
     async def ask_again_after_code_changes(self) -> int:
         """Members who agreed to an older version of a group's code are asked again."""
+        async with self._asking_again:
+            return await self._ask_again_everywhere()
+
+    async def _ask_again_everywhere(self) -> int:
         asked = 0
         async with self.services.database.transaction() as session:
             chat_ids = await chats_with_agreements(session)

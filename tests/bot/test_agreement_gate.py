@@ -202,3 +202,30 @@ async def test_members_are_asked_again_when_the_code_of_conduct_changes(tmp_path
     assert after is not None
     assert after.agreed_version == f"2025.2/{before.agreed_version}"
     assert after.asked_because == "code_changed"
+
+
+async def test_a_code_changed_while_the_bot_runs_is_put_to_members_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with gated_group(tmp_path, policy_reload_seconds=0.1) as bot:
+        world = bot.world
+        policy_file = bot.settings.policy_file
+        assert policy_file is not None
+        world.add_user(DANI, "Dani", started_bot=True)
+        world.user_joins(GROUP, DANI)
+        await press(bot, DANI, await message_with(bot, DANI, "Before you can post"), "I agree")
+        await until_recorded(bot, DANI, "agreed")
+
+        # A slip while editing: logged, and the policy in force is kept.
+        policy_file.write_text(NEVER + "  code_versoin: 2025.2\n")
+        await bot.until(lambda: "the policy in force is kept" in caplog.text)
+        assert "membership.code_versoin: unknown key" in caplog.text
+        assert status_in_group(bot, DANI) == "member"
+
+        new_code = "texts:\n  code_of_conduct: |-\n    Rules for {group_title}: be kind.\n"
+        policy_file.write_text(NEVER + new_code)
+        again = await message_with(bot, DANI, "have changed")
+        assert again["text"].endswith(f"Rules for {GROUP_TITLE}: be kind.")
+        await bot.until(lambda: status_in_group(bot, DANI) == "restricted")
+        bot.post(ADMIN, "/rules")
+        await message_with(bot, GROUP, "be kind")  # the whole policy is the new one
