@@ -19,6 +19,7 @@ from bot.membership.buttons import CALLBACK_PATTERN, Choice, parse_member_button
 from bot.membership.gate import Gatekeeper, Person
 
 GATEKEEPER = "staffguard.gatekeeper"
+CALLBACK_ANSWER_LIMIT = 200  # Telegram's limit for the text shown on a button press
 _ADMIN = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 _IN = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
@@ -94,12 +95,15 @@ async def member_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         answer = await keeper.agree(pressed.chat_id, person, pressed.version)
     else:
         answer = await keeper.decline(pressed.chat_id, person)
-    await query.answer(answer.text)
+    await query.answer(answer.text[:CALLBACK_ANSWER_LIMIT])
     message = query.message
     private = message is not None and message.chat.type == ChatType.PRIVATE
     if answer.done and private and message is not None:
         # The buttons go (an edit without them), and the chat says what was decided.
+        gateway = keeper.services.gateway
         text = getattr(message, "text", None) or ""
-        await keeper.services.gateway.edit(
+        edited = await gateway.edit(
             message.chat.id, message.message_id, f"{text}\n\n{answer.text}".strip()
         )
+        if not edited.ok:  # too long with the answer, say
+            await gateway.send(message.chat.id, answer.text)

@@ -105,12 +105,8 @@ class Gatekeeper:
                 username=member.username,
             )
             row = await get_agreement(session, chat_id, member.user_id)
-            if (
-                row is not None
-                and row.status == AgreementStatus.PENDING
-                and row.pending_since == at
-            ):
-                return  # the same join, delivered again
+            if row is not None and row.pending_since == at:
+                return  # the same join, delivered again (however it went since)
             agreed = row is not None and row.status == AgreementStatus.AGREED
             if not consent and (
                 not settings.agreement_required or (agreed and row.agreed_version == version)

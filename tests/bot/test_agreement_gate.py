@@ -138,6 +138,22 @@ async def test_a_newcomer_who_never_agrees_is_reminded_then_removed_and_may_rejo
         await bot.until(lambda: status_in_group(bot, EVE) == "restricted")
 
 
+async def test_a_newcomer_who_leaves_before_agreeing_is_not_pursued(tmp_path: Path) -> None:
+    async with gated_group(tmp_path, QUICK) as bot:
+        world = bot.world
+        world.add_user(EVE, "Eve")
+        world.user_joins(GROUP, EVE)
+        prompt = await message_with(bot, GROUP, "Welcome Eve")
+        world.user_leaves(GROUP, EVE)
+        await until_recorded(bot, EVE, "left")
+        await bot.until(lambda: world.is_deleted(GROUP, prompt["message_id"]))
+        await trail_becomes(bot, EVE, ["member.restricted", "member.asked", "member.left"])
+        # Their reminder and removal were dropped with them (the sweeper reads only these).
+        row = await agreement(bot, EVE)
+        assert row is not None
+        assert (row.remind_at, row.remove_at) == (None, None)
+
+
 async def test_admins_and_bots_are_not_asked(tmp_path: Path) -> None:
     async with gated_group(tmp_path) as bot:
         world = bot.world
