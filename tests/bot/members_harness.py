@@ -12,7 +12,7 @@ from bot.storage.models import MemberAgreement
 from tests.bot.harness import GROUP, Harness, staff_group
 
 # Short timers, so a test sees reminders and removals in seconds.
-QUICK = "membership:\n  remind_after: 1s\n  remove_after: 3s\n  consent_timeout: 3s\n"
+QUICK = "membership:\n  remind_after: 1s\n  remove_after: 2s\n  consent_timeout: 2s\n"
 NEVER = "membership:\n  remind_after: never\n  remove_after: never\n  consent_timeout: 365d\n"
 
 

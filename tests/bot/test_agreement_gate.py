@@ -8,7 +8,9 @@ import pytest
 
 from bot.codeofconduct.policy_file import load_policy_file
 from bot.membership.version import code_version
+from bot.storage.members import Deadlines, start_pending
 from bot.storage.migrate import open_database
+from bot.storage.models import AskedBecause
 from bot.testserver.app import TestServer
 from bot.testserver.world import PostRefused
 from tests.bot.harness import (
@@ -245,3 +247,39 @@ async def test_a_code_changed_while_the_bot_runs_is_put_to_members_again(
         await bot.until(lambda: status_in_group(bot, DANI) == "restricted")
         bot.post(ADMIN, "/rules")
         await message_with(bot, GROUP, "be kind")  # the whole policy is the new one
+
+
+async def test_deadlines_survive_a_restart_and_the_unreached_are_asked(tmp_path: Path) -> None:
+    world = staff_world()
+    world.add_user(EVE, "Eve")
+    world.add_user(DANI, "Dani", started_bot=True)
+    world.join(GROUP, DANI)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("membership:\n  remind_after: never\n  remove_after: 2s\n")
+    async with TestServer(world, TOKEN) as server:
+        settings = bot_settings(server, tmp_path, policy_file=policy)
+        database = await open_database(settings)
+        bot = Harness(world, settings, database)
+        try:
+            async with running_bot(world, settings):
+                world.user_joins(GROUP, EVE)
+                await message_with(bot, GROUP, "Welcome Eve")
+            assert status_in_group(bot, EVE) == "restricted"  # stopped before the deadline
+
+            # Recorded as pending, but the bot stopped before asking (as after a crash).
+            async with database.transaction() as session:
+                await start_pending(
+                    session,
+                    GROUP,
+                    DANI,
+                    because=AskedBecause.JOINED,
+                    version=code_version(load_policy_file(policy).group(GROUP)),
+                    deadlines=Deadlines(remind_at=None, remove_at=None),
+                )
+            async with running_bot(world, settings):
+                await message_with(bot, DANI, "Before you can post there")
+                await bot.until(lambda: status_in_group(bot, DANI) == "restricted")
+                await bot.until(lambda: status_in_group(bot, EVE) == "left")
+                await until_recorded(bot, EVE, "removed")
+        finally:
+            await database.dispose()

@@ -61,10 +61,13 @@ async def test_an_admin_gets_the_list_privately_and_a_member_is_refused(tmp_path
         assert not [text for text in bot.world.inbox(POSTER) if "Members of" in text]
 
         # In a private chat: the groups the reader runs, or a refusal.
-        before = len(bot.world.inbox(ADMIN))
+        def listings() -> list[str]:
+            return [text for text in bot.world.inbox(ADMIN) if text.startswith("Members of")]
+
+        assert len(listings()) == 1
         bot.world.post(ADMIN, ADMIN, "/members")
-        await bot.until(lambda: len(bot.world.inbox(ADMIN)) > before)
-        assert bot.world.inbox(ADMIN)[-1].startswith(f"Members of {GROUP_TITLE}: ")
+        await bot.until(lambda: len(listings()) == 2)
+        assert listings()[-1].startswith(f"Members of {GROUP_TITLE}: ")
         bot.world.post(POSTER, POSTER, "/members")
         await message_with(bot, POSTER, "You're not an admin of any group I look after")
 
