@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot.membership.gate import Gatekeeper
 from bot.storage.columns import utc_now
 from bot.storage.errors import StorageError
 from bot.storage.members import due_reminders, due_removals, next_deadline
+from bot.storage.models import MemberAgreement
 
 log = logging.getLogger(__name__)
 
 LONGEST_SLEEP_SECONDS = 60.0  # look again at least this often (another process may add some)
 AFTER_A_FAILURE_SECONDS = 30.0
+AT_ONCE = 8  # members reminded or removed at the same time
 
 
 class DeadlineSweeper:
@@ -67,12 +70,22 @@ class DeadlineSweeper:
         database = self.gatekeeper.services.database
         async with database.transaction() as session:
             reminders = await due_reminders(session, now)
-        for row in reminders:
-            await self.gatekeeper.remind(row)
+        await self._each(self.gatekeeper.remind, reminders)
         async with database.transaction() as session:
             removals = await due_removals(session, now)
-        for row in removals:
-            await self.gatekeeper.remove(row)
+        await self._each(self.gatekeeper.remove, removals)
+
+    async def _each(
+        self, step: Callable[[MemberAgreement], Awaitable[None]], rows: list[MemberAgreement]
+    ) -> None:
+        """A few members at a time: their Telegram calls overlap, within flood limits."""
+        limit = asyncio.Semaphore(AT_ONCE)
+
+        async def one(row: MemberAgreement) -> None:
+            async with limit:
+                await step(row)
+
+        await asyncio.gather(*(one(row) for row in rows))
 
     async def _seconds_to_next(self) -> float:
         async with self.gatekeeper.services.database.transaction() as session:

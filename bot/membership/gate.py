@@ -24,6 +24,7 @@ from telegram import ChatMember
 
 from bot.codeofconduct.durations import describe_duration, describe_roughly
 from bot.codeofconduct.policy_file import GroupPolicy, Membership
+from bot.enforcement.gateway import Attempt
 from bot.enforcement.services import Services
 from bot.membership.asking import Asked, Asker, Question, Where
 from bot.membership.version import code_version
@@ -409,15 +410,7 @@ class Gatekeeper:
         added_by: Person | None,
     ) -> None:
         restricted = await self.services.gateway.silence(row.chat_id, row.user_id)
-        async with self.services.database.transaction() as session:
-            await record_member_step(
-                session,
-                AuditAction.MEMBER_RESTRICTED,
-                row.chat_id,
-                row.user_id,
-                detail=_outcome(restricted.ok, restricted.detail),
-            )
-        await self._ask(row, group, title, name, added_by)
+        await self._ask(row, group, title, name, added_by, restricted=restricted)
 
     async def _ask(
         self,
@@ -426,10 +419,21 @@ class Gatekeeper:
         title: str,
         name: str,
         added_by: Person | None,
+        *,
+        restricted: Attempt | None = None,
     ) -> Asked:
+        """Ask, then record it (and the restriction before it) in one transaction."""
         question = await self._question(row, group, title, name, added_by)
         asked = await self.asker.ask(question, group.texts)
         async with self.services.database.transaction() as session:
+            if restricted is not None:
+                await record_member_step(
+                    session,
+                    AuditAction.MEMBER_RESTRICTED,
+                    row.chat_id,
+                    row.user_id,
+                    detail=_outcome(restricted.ok, restricted.detail),
+                )
             fresh = await get_agreement(session, row.chat_id, row.user_id)
             if fresh is not None and asked.where is not Where.NOWHERE:
                 await mark_asked(
