@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bot.membership.view import member_rows, summary
+from bot.storage.groups import note_member
+from bot.storage.incidents import record_incident
 from bot.storage.members import (
     Deadlines,
     agreed_to_other_versions,
@@ -18,10 +21,12 @@ from bot.storage.members import (
     next_deadline,
     record_member_step,
     start_pending,
+    strikes_by_member,
     unasked,
 )
 from bot.storage.models import AgreementStatus, AskedBecause, AuditAction
-from tests.storage.samples import CHAT_ID, moment
+from bot.storage.moderation import add_strike
+from tests.storage.samples import CHAT_ID, POSTER_ID, make_post, make_verdict, moment
 
 NEWCOMER, ADDED, ADDER = 301, 302, 303
 OTHER_CHAT = -1009876
@@ -158,3 +163,36 @@ async def test_each_step_is_in_the_audit_trail_by_group_and_member(database) -> 
         mine = await list_member_steps(session, CHAT_ID, user_id=NEWCOMER)
         assert [step.event for step in mine] == ["member.agreed", "member.restricted"]
         assert '"version": "v1"' in mine[0].detail
+
+
+async def test_the_member_view_joins_members_agreements_strikes_and_verification(
+    database,
+) -> None:
+    async with database.transaction() as session:
+        await note_member(session, CHAT_ID, POSTER_ID, display_name="Ben", username="ben")
+        await note_member(session, CHAT_ID, ADDER, display_name="Amira", is_admin=True)
+        for day in (1, 2):
+            post = make_post(poster_id=POSTER_ID, sent_at=moment(day))
+            incident = await record_incident(session, post, make_verdict(), now=moment(day))
+            await add_strike(session, incident.id, now=moment(day))
+        pending = await start_pending(
+            session,
+            CHAT_ID,
+            NEWCOMER,
+            because=AskedBecause.ADDED,
+            added_by=ADDER,
+            version="v1",
+            deadlines=Deadlines(None, moment(9)),
+            now=moment(3),
+        )
+        await mark_asked(session, pending, where="group", prompt_message_id=5)
+        assert await strikes_by_member(session, CHAT_ID) == {POSTER_ID: 2}
+        assert await strikes_by_member(session, CHAT_ID, since=moment(2)) == {POSTER_ID: 1}
+        rows = await member_rows(session, CHAT_ID, strike_window_days=60, now=moment(3))
+    by_id = {row.user_id: row for row in rows}
+    assert rows[0].user_id == NEWCOMER  # pending first
+    assert by_id[NEWCOMER].state_detail == "pending since 2025-03-03 12:00 UTC, added by someone"
+    assert by_id[ADDER].state == "admin"
+    assert (by_id[POSTER_ID].state, by_id[POSTER_ID].strikes) == ("not asked", 2)
+    assert {row.verified.state for row in rows} == {"unknown"}
+    assert summary(rows) == "3 members: 1 admin, 1 not asked, 1 pending."
