@@ -496,19 +496,19 @@ class Gatekeeper:
             except NotFound:
                 return "the group"
 
-    async def _member_name(self, chat_id: int, user_id: int) -> str:
+    async def _member_name(self, chat_id: int, user_id: int, unknown: str = "A new member") -> str:
         async with self.services.database.transaction() as session:
             try:
                 member = await get_member(session, chat_id, user_id)
             except NotFound:
-                return "A new member"
-        return member.display_name or (f"@{member.username}" if member.username else "A new member")
+                return unknown
+        return member.display_name or (f"@{member.username}" if member.username else unknown)
 
     async def _adder(self, row: MemberAgreement) -> Person | None:
         if row.added_by is None:
             return None
-        name = await self._member_name(row.chat_id, row.added_by)
-        return Person(row.added_by, name if name != "A new member" else "Another member")
+        name = await self._member_name(row.chat_id, row.added_by, unknown="Another member")
+        return Person(row.added_by, name)
 
 
 def deadlines_for(settings: Membership, *, consent: bool, now: datetime) -> Deadlines:
