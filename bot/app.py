@@ -32,11 +32,15 @@ from bot.handlers import (
     admin_commands,
     buttons,
     commands,
+    joining,
     membership,
     messages,
     private_commands,
 )
 from bot.handlers.context import ATTACHMENTS, ENFORCER, REVIEWER, SERVICES
+from bot.membership.deadlines import DeadlineSweeper
+from bot.membership.gate import Gatekeeper
+from bot.policy_reload import reload_when_changed
 from bot.polling import ReliablePoller
 from bot.retention_job import purge_periodically
 from bot.storage.migrate import open_database
@@ -97,10 +101,19 @@ async def start_bot(settings: Settings) -> RunningBot:
     services.screener(None)  # compile the rules now, not on the first message
     enforcer = Enforcer(services)
     attachments = AttachmentQueue(services, enforcer, application.bot)
-    _register(application, services, enforcer, attachments)
+    gatekeeper = Gatekeeper(services)
+    _register(application, services, enforcer, attachments, gatekeeper)
     await application.start()
     services.spawn(enforcer.resume())
     services.spawn(attachments.run())
+    services.spawn(DeadlineSweeper(gatekeeper).run())
+    if settings.policy_file is not None and settings.policy_reload_seconds > 0:
+        on_change = gatekeeper.ask_again_after_code_changes  # members re-agree to a new code
+        services.spawn(
+            reload_when_changed(
+                services, settings.policy_file, settings.policy_reload_seconds, on_change
+            )
+        )
     services.spawn(purge_periodically(database, RetentionPolicy.from_settings(settings)))
     log.info("StaffGuard is running as @%s", application.bot.username)
     log.info("database: %s", database.url_redacted)
@@ -179,6 +192,7 @@ def _register(
     services: Services,
     enforcer: Enforcer,
     attachments: AttachmentQueue,
+    gatekeeper: Gatekeeper,
 ) -> None:
     application.bot_data[SERVICES] = services
     application.bot_data[ENFORCER] = enforcer
@@ -208,6 +222,7 @@ def _register(
         ),
         group=MEMBERS,
     )
+    joining.register(application, gatekeeper)
     _schedule_digest(application, services.settings)
     application.add_error_handler(_log_error)
 

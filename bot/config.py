@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     send_rate_private_per_second: int = Field(default=1, ge=1, le=1000)
     database_url: str = "sqlite+aiosqlite:///staffguard.db"
     policy_file: Path | None = None
+    # Seconds between looks at the policy file for changes while the bot runs (0: never).
+    policy_reload_seconds: float = Field(default=60, ge=0, le=86400)
     quarantine_keys: list[SecretStr] = Field(default_factory=list)
     quarantine_retention_days: int = Field(default=30, ge=1, le=3650)
     incident_retention_days: int = Field(default=730, ge=1, le=36500)

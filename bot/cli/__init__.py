@@ -24,6 +24,7 @@ COMMANDS = {
     "eval": "evaluate",
     "incidents": "incidents",
     "keys": "keys",
+    "members": "members",
     "policy": "policy",
     "report": "report",
     "run": "run",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from difflib import get_close_matches
 from functools import cache, cached_property, partial
 from pathlib import Path
@@ -35,6 +36,7 @@ from pydantic import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.codeofconduct.durations import format_duration, parse_duration
 from bot.codeofconduct.texts import CONTACT_DEFAULT_NAMES, Texts, template_problem, text_keys
 from bot.media.verdict import FacesSetting
 from bot.moderation.policy import HospitalNumberFormat, ScreeningPolicy
@@ -159,6 +161,33 @@ def _kind_name(value: str) -> str:
     return value
 
 
+def _duration(value: object) -> timedelta:
+    duration = parse_duration(value)
+    if not timedelta(seconds=1) <= duration <= timedelta(days=365):
+        raise ValueError("must be between 1s and 365d")
+    return duration
+
+
+def _duration_or_never(value: object) -> timedelta | None:
+    # YAML reads a bare `off` or `no` as false.
+    if value is None or value is False or str(value).strip().lower() in ("never", "off"):
+        return None
+    return _duration(value)
+
+
+def _version_label(value: object) -> object:
+    # YAML reads `2025-04-01` as a date; as a version it is the text written.
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _short_label(value: str) -> str:
+    if not regex.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}", value):
+        raise ValueError(
+            f"a version is up to 20 letters, digits, dots, dashes or _ (e.g. 2025.1), not {value!r}"
+        )
+    return value
+
+
 def as_whole_token(pattern: str) -> str:
     """The pattern as the hospital number detector runs it: never inside a longer word or number."""
     return rf"(?<![\p{{L}}\p{{N}}])(?:{pattern})(?![\p{{L}}\p{{N}}])"
@@ -202,6 +231,14 @@ Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_u
 ChatId = Annotated[int, AfterValidator(_chat_id)]
 KindName = Annotated[str, AfterValidator(_kind_name)]
 RawSettings = Annotated[dict[str, Any], BeforeValidator(_none_is_empty)]
+Duration = Annotated[timedelta, PlainValidator(_duration)]
+DurationOrNever = Annotated[timedelta | None, PlainValidator(_duration_or_never)]
+VersionLabel = Annotated[
+    str,
+    BeforeValidator(_version_label),
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(_short_label),
+]
 
 
 # --- the models ----------------------------------------------------------------------------------
@@ -274,6 +311,29 @@ class Strikes(_Model):
         return value
 
 
+class Membership(_Model):
+    """Agreeing to the code of conduct before posting, and consent when someone is added."""
+
+    # A newcomer is restricted until they press "I agree" to the group's code of conduct.
+    agreement_required: bool = True
+    remind_after: DurationOrNever = timedelta(hours=24)
+    remove_after: DurationOrNever = Field(timedelta(days=7), validate_default=True)
+    # Someone added by another member is asked whether they want to be a member at all.
+    consent_when_added: bool = True
+    consent_timeout: Duration = timedelta(hours=48)
+    # The trust's own name for its code's version; members are asked again when it changes
+    # (they are anyway when the wording of the code does).
+    code_version: VersionLabel | None = None
+
+    @field_validator("remove_after")
+    @classmethod
+    def _after_the_reminder(cls, value: timedelta | None, info: ValidationInfo) -> timedelta | None:
+        reminder = info.data.get("remind_after")
+        if value is not None and reminder is not None and value <= reminder:
+            raise ValueError(f"must be more than remind_after ({format_duration(reminder)})")
+        return value
+
+
 def _text_overrides_model() -> type[BaseModel]:
     """A model with one optional field per text key, so each text is checked for its key."""
     fields: dict[str, Any] = {
@@ -308,6 +368,7 @@ class PolicySettings(_Model):
     strikes: Annotated[Strikes, BeforeValidator(_none_is_empty)] = Strikes()
     signpost_repeat_hours: int = Field(24, ge=0, le=720)
     faces: FacesSettingField = FacesSetting.FLAG
+    membership: Annotated[Membership, BeforeValidator(_none_is_empty)] = Membership()
 
     def text_overrides(self) -> dict[str, str]:
         return self.texts.model_dump(by_alias=True, exclude_none=True)
@@ -399,8 +460,20 @@ class GroupPolicy:
             "strikes": settings.strikes.model_dump(),
             "signpost_repeat_hours": settings.signpost_repeat_hours,
             "faces": settings.faces.value,
+            "membership": membership_document(settings.membership),
             "quarantine_retention_days": self.quarantine_retention_days,
         }
+
+
+def membership_document(membership: Membership) -> dict[str, Any]:
+    """The membership settings as the policy file writes them (durations as 24h, 7d)."""
+    document = membership.model_dump()
+    for key, value in document.items():
+        if isinstance(value, timedelta):
+            document[key] = format_duration(value)
+        elif value is None and key.endswith("_after"):
+            document[key] = "never"
+    return document
 
 
 class PolicyFile(PolicySettings):

@@ -66,6 +66,18 @@ _EXTRA_PARAMS: dict[str, frozenset[str]] = {
     "admin.released": frozenset({"poster_name", "admin_name"}),
     "admin.decided": frozenset({"admin_name", "decision", "incident_id"}),
     "notice.declined": frozenset({"categories"}),
+    "membership.ask": frozenset({"member_name"}),
+    "membership.ask_again": frozenset({"member_name"}),
+    "membership.consent": frozenset({"member_name", "adder_name", "time_left"}),
+    "membership.ask_in_group": frozenset({"member_name"}),
+    "membership.ask_again_in_group": frozenset({"member_name"}),
+    "membership.consent_in_group": frozenset({"member_name", "adder_name", "time_left"}),
+    "membership.reminder": frozenset({"member_name"}),
+    "membership.removal_warning": frozenset({"time_left"}),
+    "membership.agreed": frozenset({"member_name"}),
+    "membership.removed": frozenset({"member_name"}),
+    "membership.declined": frozenset({"member_name"}),
+    "membership.adder_told": frozenset({"member_name"}),
 }
 
 # How an admin alert words what happened to the message.

@@ -105,6 +105,20 @@ class TelegramGateway:
     async def remove_member(self, chat_id: int, user_id: int) -> Attempt:
         return await self._call(lambda: self.bot.ban_chat_member(chat_id, user_id))
 
+    async def silence(self, chat_id: int, user_id: int) -> Attempt:
+        """Restrict until lifted (`unmute`): the member stays, but cannot post."""
+        silenced = ChatPermissions.no_permissions()
+        return await self._call(lambda: self.bot.restrict_chat_member(chat_id, user_id, silenced))
+
+    async def remove_allowing_return(self, chat_id: int, user_id: int) -> Attempt:
+        """Remove from the group (ban, then lift the ban) so they may join again later."""
+        banned = await self.remove_member(chat_id, user_id)
+        if not banned.ok:
+            return banned
+        return await self._call(
+            lambda: self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+        )
+
     async def admins(self, chat_id: int, *, fresh: bool = False) -> tuple[ChatMember, ...]:
         """The group's human admins, cached briefly; empty if Telegram will not say."""
         cached = self._admins.get(chat_id)

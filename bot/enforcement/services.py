@@ -52,6 +52,11 @@ class Services:
             self._screeners[chat_id] = screener
         return screener
 
+    def replace_policy(self, policy: PolicyFile) -> None:
+        """Run under a new policy from now on (screeners of policies seen before are reused)."""
+        self.policy = policy
+        self._screeners.clear()
+
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run `work` in the background (a delayed deletion, say), keeping a reference."""
         task = asyncio.create_task(work)

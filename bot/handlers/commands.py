@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.codeofconduct.texts import Evidence
 from bot.handlers.context import services
+from bot.handlers.joining import gatekeeper
+from bot.membership.buttons import code_link_chat
+from bot.membership.gate import Person
 from bot.moderation.taxonomy import Action, redaction_label
 from bot.storage.errors import NotFound
 from bot.storage.incidents import get_incident
@@ -21,8 +24,9 @@ HELP = (
     "removal and can release a message that was removed by mistake.\n\n"
     "For group admins, in the group: /policy (this group's settings), /strikes and /pardon "
     "(reply to one of the member's messages, or give their @username once I've seen them "
-    "post). In a private chat with me: /incidents (the newest in your groups), and for "
-    "managers /report week."
+    "post), /members (who agreed to the rules, who is pending, strikes; I send it to you "
+    "privately). In a private chat with me: /incidents (the newest in your groups), "
+    "/members, and for managers /report week."
 )
 
 
@@ -34,6 +38,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     payload = context.args[0] if context.args else ""
     if payload.startswith("inc") and payload[3:].isdigit():
         await message.reply_text(await _guidance_for(context, int(payload[3:]), user.id))
+        return
+    if (group_id := code_link_chat(payload)) is not None:
+        await _rules_for(context, group_id, Person(user.id, user.full_name), message)
         return
     await message.reply_text(HELP)
 
@@ -50,6 +57,17 @@ async def rules(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = message.chat
     group_id = chat.id if chat.type != ChatType.PRIVATE else None
     title = chat.title or "our staff groups"
+    await message.reply_text(services(context).group(group_id).texts.code_of_conduct(title))
+
+
+async def _rules_for(
+    context: ContextTypes.DEFAULT_TYPE, group_id: int, person: Person, message: Message
+) -> None:
+    """From the link on a group's "I agree" message: its rules, with the buttons if pending."""
+    keeper = gatekeeper(context)
+    if await keeper.send_rules(group_id, person):
+        return
+    title = await keeper.title(group_id)
     await message.reply_text(services(context).group(group_id).texts.code_of_conduct(title))
 
 

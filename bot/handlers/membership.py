@@ -59,7 +59,10 @@ def readiness_text(title: str, status: str, can_delete: bool, can_restrict: bool
     if not can_delete:
         needs.append("the right to delete messages")
     if not can_restrict:
-        needs.append("the right to restrict members (to mute repeated breaches)")
+        needs.append(
+            "the right to restrict members (to mute repeated breaches, and to hold newcomers "
+            "until they agree to the rules)"
+        )
     return (
         f"Hello {title}: I keep patient information and code-of-conduct breaches out of "
         "this group. Before I can do that, a group owner needs to give me "

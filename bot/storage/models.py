@@ -80,6 +80,30 @@ class AuditAction(StrEnum):
     STRIKES_REVOKED = "strikes.revoked"
     KEYS_ROTATED = "quarantine.rotated"
     PURGED = "retention.purged"
+    # Membership steps; their detail names the group (chat_id) and the member (user_id).
+    MEMBER_RESTRICTED = "member.restricted"
+    MEMBER_ASKED = "member.asked"
+    MEMBER_REMINDED = "member.reminded"
+    MEMBER_AGREED = "member.agreed"
+    MEMBER_RELEASED = "member.released"  # the restriction lifted once they agreed
+    MEMBER_LEFT = "member.left"
+    MEMBER_REMOVED = "member.removed"
+    CONSENT_REFUSED = "member.consent_refused"
+
+
+class AgreementStatus(StrEnum):
+    PENDING = "pending"  # restricted until they press "I agree"
+    AGREED = "agreed"
+    LEFT = "left"  # left the group before agreeing
+    REMOVED = "removed"  # removed for not agreeing in time (they may join again)
+    DECLINED = "declined"  # said no to being added, and was removed
+    EXEMPT = "exempt"  # made an admin while pending: admins are not asked
+
+
+class AskedBecause(StrEnum):
+    JOINED = "joined"
+    ADDED = "added"  # someone else added them: they must consent to being a member
+    CODE_CHANGED = "code_changed"  # they agreed to an earlier version of the code
 
 
 class Base(DeclarativeBase):
@@ -344,3 +368,38 @@ class PendingScreening(Base):
     redacted_caption: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     queued_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class MemberAgreement(Base):
+    """Whether a member has agreed to the group's code of conduct, and their deadlines if not.
+
+    One row per member the bot has asked; pending rows carry the due times the
+    deadline sweeper works through, so a restart loses no reminder or removal.
+    """
+
+    __tablename__ = "member_agreements"
+    __table_args__ = (
+        Index("ix_member_agreements_status_remind_at", "status", "remind_at"),
+        Index("ix_member_agreements_status_remove_at", "status", "remove_at"),
+    )
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("groups.chat_id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16), default=AgreementStatus.PENDING.value)
+    asked_because: Mapped[str] = mapped_column(String(16), default=AskedBecause.JOINED.value)
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    # The version of the code they are asked to agree to, and the one they last agreed to.
+    asked_version: Mapped[str | None] = mapped_column(String(48))
+    agreed_version: Mapped[str | None] = mapped_column(String(48))
+    pending_since: Mapped[datetime | None]
+    asked_at: Mapped[datetime | None]  # the question reached them (privately or in the group)
+    asked_where: Mapped[str] = mapped_column(String(16), default="")
+    # The group message with the "I agree" button, deleted once it has done its job.
+    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    remind_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    remove_at: Mapped[datetime | None]
+    agreed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)

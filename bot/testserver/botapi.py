@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.testserver.world import BotApiError, World
+from bot.testserver.world import BotApiError, Membership, World
 
 
 class Params:
@@ -170,6 +170,7 @@ async def restrict_chat_member(world: World, params: Params) -> Any:
     chat_id, user_id = params.integer("chat_id"), params.integer("user_id")
     world.require_admin_right(chat_id, "can_restrict_members")
     membership = world.membership(chat_id, user_id)
+    before = world.snapshot(chat_id, user_id)
     if membership.status in ("creator", "administrator"):
         raise BotApiError(400, "Bad Request: can't restrict self or an administrator")
     permissions = params.structured("permissions") or {}
@@ -178,6 +179,7 @@ async def restrict_chat_member(world: World, params: Params) -> Any:
     membership.can_send_messages = can_send
     membership.until_date = params.integer("until_date", 0)
     world.chat(chat_id).members[user_id] = membership
+    world.bot_changed_member(chat_id, user_id, before)
     return True
 
 
@@ -186,11 +188,13 @@ async def ban_chat_member(world: World, params: Params) -> Any:
     chat_id, user_id = params.integer("chat_id"), params.integer("user_id")
     world.require_admin_right(chat_id, "can_restrict_members")
     membership = world.membership(chat_id, user_id)
+    before = world.snapshot(chat_id, user_id)
     if membership.status in ("creator", "administrator"):
         raise BotApiError(400, "Bad Request: can't remove chat owner or an administrator")
     membership.status = "kicked"
     membership.until_date = params.integer("until_date", 0)
     world.chat(chat_id).members[user_id] = membership
+    world.bot_changed_member(chat_id, user_id, before)
     return True
 
 
@@ -199,9 +203,14 @@ async def unban_chat_member(world: World, params: Params) -> Any:
     chat_id, user_id = params.integer("chat_id"), params.integer("user_id")
     world.require_admin_right(chat_id, "can_restrict_members")
     membership = world.membership(chat_id, user_id)
-    if membership.status == "kicked":
-        membership.status = "left"
-        world.chat(chat_id).members[user_id] = membership
+    before = world.snapshot(chat_id, user_id)
+    only_if_banned = params.text("only_if_banned", "false").lower() == "true"
+    if membership.status in ("creator", "administrator"):
+        raise BotApiError(400, "Bad Request: can't remove chat owner or an administrator")
+    # Without only_if_banned, Telegram also removes a current member (who may join again).
+    if membership.status == "kicked" or (not only_if_banned and membership.status != "left"):
+        world.chat(chat_id).members[user_id] = Membership("left")
+        world.bot_changed_member(chat_id, user_id, before)
     return True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 MESSAGE_DELETE_WINDOW = 48 * 3600  # Telegram refuses to delete older messages in groups
@@ -23,6 +23,10 @@ class BotApiError(Exception):
         self.code = code
         self.description = description
         self.retry_after = retry_after
+
+
+class PostRefused(Exception):  # noqa: N818 (named for what the person sees)
+    """Telegram's app would not let this person send to the chat (restricted or banned)."""
 
 
 @dataclass
@@ -65,6 +69,14 @@ class Membership:
     rights: dict[str, bool] = field(default_factory=dict)
     until_date: int = 0
     can_send_messages: bool = True
+
+    def may_post(self, now: float) -> bool:
+        """Whether the member can send messages now (a restriction ends at `until_date`)."""
+        if self.status == "kicked":
+            return False
+        if self.status != "restricted" or self.can_send_messages:
+            return True
+        return 0 < self.until_date <= now
 
 
 @dataclass
@@ -169,6 +181,10 @@ class World:
         chat = self.chat(chat_id)
         return chat.members.get(user_id, Membership("left"))
 
+    def snapshot(self, chat_id: int, user_id: int) -> Membership:
+        """A copy of the membership as it is now (to compare with after a change)."""
+        return replace(self.membership(chat_id, user_id))
+
     def chat(self, chat_id: int) -> Chat:
         chat = self.chats.get(chat_id)
         if chat is None:
@@ -190,8 +206,14 @@ class World:
         reply_to: int | None = None,
         date: int | None = None,
     ) -> dict[str, Any]:
-        """A person sends a message to a chat; the bot receives it as an update."""
+        """A person sends a message to a chat; the bot receives it as an update.
+
+        Raises `PostRefused` when the person may not send there (restricted or banned),
+        as Telegram's app would not let them.
+        """
         chat = self.chat(chat_id)
+        if chat.type != "private" and not self.membership(chat_id, user_id).may_post(time.time()):
+            raise PostRefused(f"user {user_id} may not send messages to chat {chat_id}")
         message = self._message(chat, self.users[user_id], date=date)
         if text is not None:
             message["text"] = text
@@ -271,18 +293,26 @@ class World:
         self.join(chat_id, user_id, new)
         if rights is not None:
             chat.members[user_id].rights = dict(rights)
-        key = "my_chat_member" if user_id == self.bot.id else "chat_member"
-        self._push(
-            {
-                key: {
-                    "chat": chat.as_api(),
-                    "from": self.users[by or user_id].as_api(),
-                    "date": int(time.time()),
-                    "old_chat_member": self._membership_api(user_id, was),
-                    "new_chat_member": self._member_api(chat, user_id),
-                }
-            }
+        self._push_member_change(chat, user_id, was, by or user_id)
+
+    def user_joins(self, chat_id: int, user_id: int) -> None:
+        """A person joins the group themselves (an invite link, say)."""
+        self.add_member_update(chat_id, user_id, old="left", new="member")
+
+    def user_leaves(self, chat_id: int, user_id: int) -> None:
+        self.add_member_update(
+            chat_id, user_id, old=self.membership(chat_id, user_id).status, new="left"
         )
+
+    def user_added(self, chat_id: int, user_id: int, by: int) -> None:
+        """A member adds another person to the group (sharing their contact details)."""
+        self.add_member_update(chat_id, user_id, old="left", new="member", by=by)
+
+    def bot_changed_member(self, chat_id: int, user_id: int, before: Membership) -> None:
+        """The bot restricted, banned or unbanned someone: Telegram tells it, as for anyone."""
+        chat = self.chat(chat_id)
+        if chat.members.get(user_id) != before:
+            self._push_member_change(chat, user_id, before, self.bot.id)
 
     # --- what the bot does (called by the Bot API handlers) ---------------
 
@@ -432,6 +462,20 @@ class World:
         elif membership.status == "kicked":
             data["until_date"] = membership.until_date
         return data
+
+    def _push_member_change(self, chat: Chat, user_id: int, was: Membership, by: int) -> None:
+        key = "my_chat_member" if user_id == self.bot.id else "chat_member"
+        self._push(
+            {
+                key: {
+                    "chat": chat.as_api(),
+                    "from": self.users[by].as_api(),
+                    "date": int(time.time()),
+                    "old_chat_member": self._membership_api(user_id, was),
+                    "new_chat_member": self._member_api(chat, user_id),
+                }
+            }
+        )
 
     def _store_file(self, content: bytes) -> str:
         file_id = f"file{len(self.files) + 1}"

@@ -3,11 +3,11 @@
 import time
 
 import pytest
-from telegram import Bot
+from telegram import Bot, ChatPermissions
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 
 from bot.testserver.app import TestServer
-from bot.testserver.world import BotApiError, World
+from bot.testserver.world import BotApiError, PostRefused, World
 
 TOKEN = "123456:TEST-TOKEN"
 GROUP = -1001
@@ -82,3 +82,57 @@ async def test_wrong_token_is_refused(server: TestServer) -> None:
     with pytest.raises(InvalidToken):
         async with bot_for(server, "999:WRONG") as bot:
             await bot.get_me()
+
+
+async def test_a_restricted_member_cannot_post_until_released(server: TestServer) -> None:
+    world = server.world
+    async with bot_for(server) as bot:
+        await bot.restrict_chat_member(GROUP, 12, ChatPermissions.no_permissions())
+        with pytest.raises(PostRefused):
+            world.post(GROUP, 12, "hello?")
+        await bot.restrict_chat_member(GROUP, 12, ChatPermissions.all_permissions())
+        world.post(GROUP, 12, "hello!")
+        soon = int(time.time()) - 1  # a mute that has already run out
+        await bot.restrict_chat_member(GROUP, 12, ChatPermissions.no_permissions(), until_date=soon)
+        world.post(GROUP, 12, "back again")
+        with pytest.raises(BadRequest, match="administrator"):
+            await bot.restrict_chat_member(GROUP, 11, ChatPermissions.no_permissions())
+    assert [m["text"] for m in world.visible(GROUP)] == ["hello!", "back again"]
+
+
+async def test_ban_then_unban_removes_a_member_who_may_join_again(server: TestServer) -> None:
+    world = server.world
+    async with bot_for(server) as bot:
+        await bot.ban_chat_member(GROUP, 12)
+        with pytest.raises(PostRefused):
+            world.post(GROUP, 12, "let me in")
+        await bot.unban_chat_member(GROUP, 12, only_if_banned=True)
+        assert world.membership(GROUP, 12).status == "left"
+        world.user_joins(GROUP, 12)
+        assert world.membership(GROUP, 12).status == "member"
+        # Without only_if_banned, unbanning a current member removes them (as Telegram does).
+        await bot.unban_chat_member(GROUP, 12, only_if_banned=True)
+        assert world.membership(GROUP, 12).status == "member"
+        await bot.unban_chat_member(GROUP, 12)
+        assert world.membership(GROUP, 12).status == "left"
+
+
+async def test_joins_adds_and_the_bots_own_changes_arrive_as_chat_member_updates(
+    server: TestServer,
+) -> None:
+    world = server.world
+    world.add_user(13, "Cara")
+    world.user_added(GROUP, 13, by=11)
+    async with bot_for(server) as bot:
+        await bot.restrict_chat_member(GROUP, 13, ChatPermissions.no_permissions())
+        world.user_leaves(GROUP, 13)
+        updates = await bot.get_updates(timeout=1, allowed_updates=["chat_member"])
+    changes = [update.chat_member for update in updates]
+    assert [
+        (c.from_user.id, c.old_chat_member.status, c.new_chat_member.status) for c in changes
+    ] == [
+        (11, "left", "member"),
+        (world.bot.id, "member", "restricted"),
+        (13, "restricted", "left"),
+    ]
+    assert changes[1].new_chat_member.is_member

@@ -1,0 +1,1 @@
+"""Membership: agreeing to the code of conduct, consent when added, and who is where."""
