@@ -22,14 +22,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
+from telegram.warnings import PTBUserWarning
 
 from bot.enforcement.gateway import retry_after_seconds
 
 log = logging.getLogger(__name__)
+# `getUpdates` is called through `do_api_request` on purpose (see `_fetch`); PTB
+# suggests `Bot.get_updates`, which would read every update into objects.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
 UpdateHandler = Callable[[Update], Awaitable[None]]
 ALLOWED_UPDATES = (
@@ -70,6 +76,7 @@ class ReliablePoller:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._chat_tails: dict[int | None, asyncio.Task[None]] = {}
         self._progress = asyncio.Event()
+        self._stale = 0  # updates the last poll brought that were being handled already
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
@@ -98,14 +105,14 @@ class ReliablePoller:
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
             backoff = 1.0
-            fresh = [update for update in updates if update.update_id > self._dispatched]
+            fresh = updates
             for update in fresh:
                 self._dispatch(update)
             if self._in_flight:
                 # Updates being handled come back with every poll: ask again when one
                 # is done, or after a while, longer while polls bring mostly those.
                 await self._until_progress_or(stop, patience)
-                mostly_new = len(fresh) > len(updates) - len(fresh)
+                mostly_new = len(fresh) > self._stale
                 patience = _FIRST_PATIENCE if mostly_new else min(patience * 2, _MAX_PATIENCE)
             else:
                 patience = _FIRST_PATIENCE
@@ -154,7 +161,7 @@ class ReliablePoller:
         if self._in_flight:
             await asyncio.wait(set(self._in_flight.values()), timeout=self._stop_grace_seconds)
 
-    async def _fetch_unless_stopped(self, stop: asyncio.Event) -> tuple[Update, ...] | None:
+    async def _fetch_unless_stopped(self, stop: asyncio.Event) -> list[Update] | None:
         """The next updates, or None when asked to stop first."""
         fetch = asyncio.ensure_future(self._fetch())
         stopped = asyncio.ensure_future(stop.wait())
@@ -166,13 +173,33 @@ class ReliablePoller:
         await asyncio.gather(fetch, return_exceptions=True)
         return None
 
-    async def _fetch(self) -> tuple[Update, ...]:
-        return await self._bot.get_updates(
-            offset=self.offset,
-            timeout=self._poll_timeout,
-            allowed_updates=self._allowed_updates,
+    async def _fetch(self) -> list[Update]:
+        """The updates not yet handed to a handler.
+
+        Those still being handled come back too; they are skipped as raw JSON,
+        since reading them into objects again on every poll would cost more CPU
+        than handling new ones.
+        """
+        raw = await self._bot.do_api_request(
+            "getUpdates",
+            api_kwargs={
+                "offset": self.offset,
+                "timeout": self._poll_timeout,
+                "allowed_updates": self._allowed_updates,
+            },
             read_timeout=self._poll_timeout + 10,
         )
+        self._stale = 0
+        fresh: list[Update] = []
+        for data in raw or ():
+            if data["update_id"] <= self._dispatched:
+                self._stale += 1
+                continue
+            update = Update.de_json(data, self._bot)
+            if isinstance(self._bot, ExtBot):
+                self._bot.insert_callback_data(update)
+            fresh.append(update)
+        return fresh
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
