@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 # Idle chats' windows are forgotten beyond this many, oldest first.
 _MAX_CHATS = 10_000
+_NETWORK_MARGIN = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +50,19 @@ class SlidingWindow:
         self._queue = asyncio.Lock()  # first come, first served
 
     async def wait_turn(self) -> None:
+        # A little longer than the window, as messages sent on time may still reach
+        # Telegram a few milliseconds apart from when they left.
+        window = self.rate.seconds * (1 + _NETWORK_MARGIN)
         async with self._queue:
             loop = asyncio.get_running_loop()
             while True:
                 now = loop.time()
-                while self._sent and now - self._sent[0] >= self.rate.seconds:
+                while self._sent and now - self._sent[0] >= window:
                     self._sent.popleft()
                 if len(self._sent) < self.rate.count:
                     self._sent.append(now)
                     return
-                await asyncio.sleep(self.rate.seconds - (now - self._sent[0]))
+                await asyncio.sleep(window - (now - self._sent[0]))
 
 
 class SendLimiter:

@@ -43,8 +43,9 @@ async def test_sends_to_one_group_are_spread_out_and_none_is_lost() -> None:
     assert all(attempt.ok for attempt in attempts)
     sent = [call for call in world.calls if call.method == "sendMessage"]
     assert sorted(call.params["text"] for call in sent) == [f"Notice {n}" for n in range(9)]
-    # A burst of three, then about three a second: never more than the limit allows.
-    assert most_in_any_window([call.at for call in sent], 1.0) <= 3 + 1
+    # A burst of three, then three a second: never more than the limit allows (the
+    # window a little short of a second, for the time each request takes to arrive).
+    assert most_in_any_window([call.at for call in sent], 0.9) <= 3
 
 
 async def test_a_busy_group_does_not_hold_up_other_chats_or_deletions() -> None:
