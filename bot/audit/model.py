@@ -24,8 +24,11 @@ class MessageKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ExportedAttachment:
-    kind: str  # "photo" | "video" | "audio" | "document" | "media" (type unknown)
+    kind: str  # "photo" | "video" | "audio" | "document" | "contact" | "media" (type unknown)
     included: bool  # the file is in the export, rather than left out by the app
+    # Where the export says the file is, relative to the chat file, exactly as written
+    # (untrusted: it may point anywhere, and a chosen name may hold personal data).
+    path: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

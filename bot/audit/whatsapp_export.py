@@ -333,7 +333,8 @@ def _attached_file(name: str, attachments: list[ExportedAttachment]) -> str:
     if _STICKER_NAME.search(name):
         return ""
     extension = name.rsplit(".", 1)[-1].casefold() if "." in name else ""
-    attachments.append(ExportedAttachment(_EXTENSION_KINDS.get(extension, "document"), True))
+    kind = _EXTENSION_KINDS.get(extension, "document")
+    attachments.append(ExportedAttachment(kind, included=True, path=name))
     if _GENERATED_NAME.fullmatch(name):
         return ""
     return _IOS_SEQUENCE.sub("", name)
