@@ -14,6 +14,7 @@ from typing import Any
 
 import ijson
 
+from bot.audit.attachments import AttachmentFiles
 from bot.audit.model import (
     ExportedAttachment,
     ExportedMessage,
@@ -45,9 +46,12 @@ _NOT_ATTACHMENTS = frozenset({"sticker"})
 
 
 class TelegramExport:
-    def __init__(self, opener: Opener, name: str = "result.json") -> None:
+    def __init__(
+        self, opener: Opener, name: str = "result.json", files: AttachmentFiles | None = None
+    ) -> None:
         self._open = opener
         self._name = name
+        self.attachment_files = files
         self._shape = "chat"
         self.notes = ReadNotes()
 

@@ -26,6 +26,7 @@ from enum import StrEnum
 from itertools import islice
 from typing import BinaryIO
 
+from bot.audit.attachments import AttachmentFiles
 from bot.audit.model import (
     ExportedAttachment,
     ExportedMessage,
@@ -139,9 +140,16 @@ class _Pending:
 
 
 class WhatsAppExport:
-    def __init__(self, opener: Opener, name: str = "_chat.txt", chat: str | None = None) -> None:
+    def __init__(
+        self,
+        opener: Opener,
+        name: str = "_chat.txt",
+        chat: str | None = None,
+        files: AttachmentFiles | None = None,
+    ) -> None:
         self._open = opener
         self._name = name
+        self.attachment_files = files
         self._chat = chat
         self._day_first = True
         self._platform: Platform | None = None
