@@ -12,7 +12,7 @@ import pytest
 
 from bot.audit import runner
 from bot.audit.model import ExportedAttachment, ExportedMessage, ExportError, MessageKind, ReadNotes
-from bot.audit.runner import AuditSummary, Breach, run_audit, screen_messages
+from bot.audit.runner import AuditSummary, ReportedMessage, run_audit, screen_messages
 from bot.moderation import Action, Screener, Verdict
 from tests.audit.exports import NHS_NUMBER_TEXT, NINO_TEXT, assert_no_patient_data
 
@@ -34,10 +34,10 @@ class ListExport:
 
 @dataclass
 class CollectingSink:
-    breaches: list[Breach] = field(default_factory=list)
+    breaches: list[ReportedMessage] = field(default_factory=list)
     closed_with: AuditSummary | None = None
 
-    def write(self, breach: Breach) -> None:
+    def write(self, breach: ReportedMessage) -> None:
         self.breaches.append(breach)
 
     def close(self, summary: AuditSummary) -> None:
