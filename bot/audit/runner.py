@@ -9,15 +9,11 @@ history is.
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
-from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain, islice
 from time import perf_counter
 from typing import Protocol
 
@@ -34,18 +30,16 @@ from bot.audit.model import (
     ExportError,
     MessageKind,
 )
+from bot.audit.text_screening import (
+    SERIAL_FIRST,
+    ScreenerFactory,
+    VerdictCache,
+    screen_messages,
+)
 from bot.media.merge import merge_verdicts
-from bot.moderation import Action, Post, Screener, Verdict
+from bot.moderation import Action, Screener, Verdict
 from bot.moderation.taxonomy import strongest
 
-# Builds the screener in each process: a class or a module-level function, so
-# that it can be sent to worker processes.
-ScreenerFactory = Callable[[], Screener]
-
-CHUNK_SIZE = 500
-# Messages screened in this process before worker processes are started (their
-# start-up costs about as much as screening this many).
-SERIAL_FIRST = 10_000
 UNKNOWN_AUTHOR = "(unknown)"
 UNKNOWN_MONTH = "(no date)"
 # The summary keeps this many examples of each kind for the terminal; the files list all.
@@ -115,6 +109,7 @@ class AuditSummary:
     strongest: Action = Action.ALLOW
     error: str | None = None  # where the export broke off; what came before is counted
     seconds: float = 0.0
+    verdicts_reused: int = 0  # texts seen before in this audit, not screened again
 
     @property
     def attachments_left_out(self) -> int:
@@ -249,6 +244,7 @@ def run_audit(
     jobs: int = 1,
     serial_first: int = SERIAL_FIRST,
     media: MediaSettings | None = None,
+    reuse_verdicts: bool = True,
     on_progress: Callable[[AuditSummary], None] | None = None,
     progress_every: int = 1000,
 ) -> AuditSummary:
@@ -257,13 +253,18 @@ def run_audit(
     With `jobs` > 1, messages after the first `serial_first` are screened in
     that many worker processes (see `screen_messages`). With `media`, attached
     files found in the export are screened too; without, they are only counted.
+    A repeated short text is screened once (see `VerdictCache`), unless
+    `reuse_verdicts` is False: then every text is screened.
     """
     summary = AuditSummary(source=export.description)
+    cache = VerdictCache() if reuse_verdicts else None
     started = perf_counter()
     try:
         with ExitStack() as running:  # stops the worker processes whatever happens
             screened = running.enter_context(
-                closing(screen_messages(export.messages(), screener_factory, jobs, serial_first))
+                closing(
+                    screen_messages(export.messages(), screener_factory, jobs, serial_first, cache)
+                )
             )
             results: Iterator[_Counted]
             if media is None:
@@ -284,6 +285,7 @@ def run_audit(
     except ExportError as error:
         summary.error = str(error)
     summary.seconds = perf_counter() - started
+    summary.verdicts_reused = cache.hits if cache is not None else 0
     summary.source = export.description  # readers learn details (platform) as they read
     summary.skipped_lines = export.notes.skipped_lines
     summary.undecodable_lines = export.notes.undecodable_lines
@@ -298,146 +300,3 @@ _Counted = tuple[ExportedMessage, Verdict | None, tuple[AttachmentResult, ...] |
 
 def _note_media_problems(summary: AuditSummary, attachments: AttachmentScreener) -> None:
     summary.media_problems = list(attachments.problems)
-
-
-def screen_messages(
-    messages: Iterable[ExportedMessage],
-    screener_factory: ScreenerFactory,
-    jobs: int = 1,
-    serial_first: int = SERIAL_FIRST,
-) -> Generator[tuple[ExportedMessage, Verdict | None], None, None]:
-    """Each message with its verdict (None when there was nothing to screen), in order.
-
-    With `jobs` > 1 the first `serial_first` messages are still screened here:
-    worker processes only start once the export proves big enough to repay them.
-    """
-    remaining = iter(messages)
-    screener = screener_factory()
-    for message in islice(remaining, None if jobs <= 1 else serial_first):
-        yield message, _screen(screener, message)
-    if jobs <= 1:
-        return
-    try:
-        following = next(remaining)
-    except StopIteration:
-        return
-    yield from _screen_in_pool(chain([following], remaining), screener_factory, jobs)
-
-
-def post_for(message: ExportedMessage) -> Post:
-    return _post(_post_fields(message))
-
-
-# What a worker needs of a message, as a tuple: it pickles far faster than a Post.
-_PostFields = tuple[str, int | None, str | None, datetime | None, bool, bool]
-
-
-def _post_fields(message: ExportedMessage) -> _PostFields:
-    return (
-        message.text,
-        message.message_id,
-        message.author,
-        message.date,
-        message.edited,
-        message.forwarded,
-    )
-
-
-def _post(fields: _PostFields) -> Post:
-    text, message_id, author, date, edited, forwarded = fields
-    return Post(
-        text=text,
-        message_id=message_id,
-        author_name=author,
-        sent_at=date,
-        edited=edited,
-        forwarded=forwarded,
-    )
-
-
-def _screen(screener: Screener, message: ExportedMessage) -> Verdict | None:
-    return screener.screen(post_for(message)) if message.is_screenable else None
-
-
-def _screen_in_pool(
-    messages: Iterable[ExportedMessage], screener_factory: ScreenerFactory, jobs: int
-) -> Iterator[tuple[ExportedMessage, Verdict | None]]:
-    # "spawn": workers start clean, share nothing with this process but the factory.
-    pool = ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(screener_factory,),
-    )
-    pending: deque[tuple[list[ExportedMessage], Future[list[Verdict | None]]]] = deque()
-    failure: ExportError | None = None
-    try:
-        try:
-            for chunk in _chunks(messages, CHUNK_SIZE):
-                work = [_post_fields(message) for message in chunk if message.is_screenable]
-                pending.append((chunk, pool.submit(_screen_chunk, work)))
-                if len(pending) > 2 * jobs:  # enough queued to keep every worker busy
-                    yield from _settle(*pending.popleft())
-        except ExportError as error:
-            failure = error
-        while pending:
-            yield from _settle(*pending.popleft())
-        if failure is not None:
-            raise failure
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _settle(
-    chunk: list[ExportedMessage], future: Future[list[Verdict | None]]
-) -> Iterator[tuple[ExportedMessage, Verdict | None]]:
-    verdicts = iter(future.result())
-    for message in chunk:
-        if not message.is_screenable:
-            yield message, None
-            continue
-        verdict = next(verdicts)
-        if verdict is None:
-            verdict = Verdict(Action.ALLOW, redacted_text=message.text)
-        yield message, verdict
-
-
-def _chunks(messages: Iterable[ExportedMessage], size: int) -> Iterator[list[ExportedMessage]]:
-    """Lists of `size` messages; when the export breaks off, the part read comes first."""
-    chunk: list[ExportedMessage] = []
-    try:
-        for message in messages:
-            chunk.append(message)
-            if len(chunk) == size:
-                yield chunk
-                chunk = []
-    except ExportError:
-        if chunk:
-            yield chunk
-        raise
-    if chunk:
-        yield chunk
-
-
-_worker_screener: Screener | None = None
-
-
-def _start_worker(screener_factory: ScreenerFactory) -> None:
-    global _worker_screener
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _worker_screener = screener_factory()
-
-
-def _screen_chunk(work: list[_PostFields]) -> list[Verdict | None]:
-    """Verdicts for the posts; None for a plain allow, so clean text is not sent back."""
-    screener = _worker_screener
-    if screener is None:  # pragma: no cover - the initializer always runs first
-        raise RuntimeError("worker started without a screener")
-    verdicts: list[Verdict | None] = []
-    for fields in work:
-        verdict = screener.screen(_post(fields))
-        plain_allow = (
-            verdict.action is Action.ALLOW and not verdict.findings and not verdict.failed_detectors
-        )
-        verdicts.append(None if plain_allow else verdict)
-    return verdicts

@@ -15,7 +15,8 @@ from typing import TextIO
 from bot.audit.detect import open_export
 from bot.audit.media import MediaSettings
 from bot.audit.model import ChatExport, ExportError
-from bot.audit.runner import SERIAL_FIRST, AuditSummary, ReportSink, run_audit
+from bot.audit.runner import AuditSummary, ReportSink, run_audit
+from bot.audit.text_screening import SERIAL_FIRST
 from bot.cli.check import build_screener, file_policy
 from bot.cli.errors import CliError, ExitCode
 from bot.moderation import Action, Screener

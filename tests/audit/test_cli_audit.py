@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit.runner import SERIAL_FIRST, AuditSummary
+from bot.audit.runner import AuditSummary
+from bot.audit.text_screening import SERIAL_FIRST
 from bot.cli import main
 from bot.cli.audit import Progress, ScreenerFromPolicy
 from tests.audit.exports import (

@@ -10,9 +10,10 @@ from functools import partial
 
 import pytest
 
-from bot.audit import runner
+from bot.audit import text_screening
 from bot.audit.model import ExportedAttachment, ExportedMessage, ExportError, MessageKind, ReadNotes
-from bot.audit.runner import AuditSummary, ReportedMessage, run_audit, screen_messages
+from bot.audit.runner import AuditSummary, ReportedMessage, run_audit
+from bot.audit.text_screening import screen_messages
 from bot.moderation import Action, Screener, Verdict
 from tests.audit.exports import NHS_NUMBER_TEXT, NINO_TEXT, assert_no_patient_data
 
@@ -179,7 +180,7 @@ def screened_until_the_break(
 
 def test_worker_processes_give_the_same_verdicts_in_order_up_to_a_break(monkeypatch):
     # Small chunks: a short export keeps many chunks in flight across the workers.
-    monkeypatch.setattr(runner, "CHUNK_SIZE", 40)
+    monkeypatch.setattr(text_screening, "CHUNK_SIZE", 40)
     messages = many_messages(703)
     serial = list(screen_messages(messages, Screener, jobs=1))
     parallel = screened_until_the_break(
