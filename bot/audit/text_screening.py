@@ -28,9 +28,11 @@ from bot.moderation import Action, Post, Screener, Verdict
 ScreenerFactory = Callable[[], Screener]
 
 CHUNK_SIZE = 500
-# Messages screened in this process before worker processes are started (their
-# start-up costs about as much as screening this many).
-SERIAL_FIRST = 10_000
+# Messages screened in this process before worker processes are started: a
+# short export is done before workers would be ready (each takes a second or
+# two to load the detectors). This process goes on screening while they start.
+SERIAL_FIRST = 5_000
+SCREEN_WHILE_WORKERS_START = True
 
 
 class VerdictCache:
@@ -78,7 +80,8 @@ def screen_messages(
     """Each message with its verdict (None when there was nothing to screen), in order.
 
     With `jobs` > 1 the first `serial_first` messages are still screened here:
-    worker processes only start once the export proves big enough to repay them.
+    worker processes only start once the export proves big enough to repay
+    them, and messages go on being screened here until the first is ready.
     """
     remaining = iter(messages)
     screener = screener_factory()
@@ -90,7 +93,27 @@ def screen_messages(
         following = next(remaining)
     except StopIteration:
         return
-    yield from _screen_in_pool(chain([following], remaining), screener_factory, jobs, cache)
+    # "spawn": workers start clean, share nothing with this process but the factory.
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(screener_factory,),
+    )
+    done_before_workers = False
+    try:
+        ready = pool.submit(_ready)
+        remaining = chain([following], remaining)
+        while SCREEN_WHILE_WORKERS_START and not ready.done():
+            message = next(remaining, None)
+            if message is None:
+                done_before_workers = True
+                return
+            yield message, _screen(screener, message, cache)
+        yield from _screen_in_pool(remaining, pool, jobs, cache)
+    finally:
+        # Workers that never took any work are left to finish starting and exit alone.
+        pool.shutdown(wait=not done_before_workers, cancel_futures=True)
 
 
 def post_for(message: ExportedMessage) -> Post:
@@ -145,34 +168,24 @@ _Plan = list[Verdict | int | None]
 
 def _screen_in_pool(
     messages: Iterable[ExportedMessage],
-    screener_factory: ScreenerFactory,
+    pool: ProcessPoolExecutor,
     jobs: int,
     cache: VerdictCache | None,
 ) -> Iterator[tuple[ExportedMessage, Verdict | None]]:
-    # "spawn": workers start clean, share nothing with this process but the factory.
-    pool = ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(screener_factory,),
-    )
     pending: deque[tuple[list[ExportedMessage], _Plan, Future[list[Verdict | None]]]] = deque()
     failure: ExportError | None = None
     try:
-        try:
-            for chunk in _chunks(messages, CHUNK_SIZE):
-                plan, work = _plan(chunk, cache)
-                pending.append((chunk, plan, pool.submit(_screen_chunk, work)))
-                if len(pending) > 2 * jobs:  # enough queued to keep every worker busy
-                    yield from _settle(*pending.popleft(), cache)
-        except ExportError as error:
-            failure = error
-        while pending:
-            yield from _settle(*pending.popleft(), cache)
-        if failure is not None:
-            raise failure
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for chunk in _chunks(messages, CHUNK_SIZE):
+            plan, work = _plan(chunk, cache)
+            pending.append((chunk, plan, pool.submit(_screen_chunk, work)))
+            if len(pending) > 2 * jobs:  # enough queued to keep every worker busy
+                yield from _settle(*pending.popleft(), cache)
+    except ExportError as error:
+        failure = error
+    while pending:
+        yield from _settle(*pending.popleft(), cache)
+    if failure is not None:
+        raise failure
 
 
 def _plan(
@@ -242,6 +255,11 @@ def _start_worker(screener_factory: ScreenerFactory) -> None:
     global _worker_screener
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _worker_screener = screener_factory()
+
+
+def _ready() -> bool:
+    """Run by a worker once its screener is built: the pool can take work."""
+    return True
 
 
 def _screen_chunk(work: list[_PostFields]) -> list[Verdict | None]:

@@ -346,7 +346,9 @@ def read_until_closed(controller: int) -> str:
     return b"".join(chunks).decode()
 
 
-def test_a_large_export_on_a_terminal_shows_progress_and_uses_worker_processes(audit, tmp_path):
+def test_a_large_export_on_a_terminal_shows_progress_and_the_same_outputs_with_jobs(
+    audit, tmp_path
+):
     path = large_export(tmp_path / "result.json", screened=1_500)
     serial, parallel = tmp_path / "serial.jsonl", tmp_path / "parallel.jsonl"
     assert audit(path, "--json", serial, "--jobs", "1").status == 0

@@ -181,6 +181,7 @@ def screened_until_the_break(
 def test_worker_processes_give_the_same_verdicts_in_order_up_to_a_break(monkeypatch):
     # Small chunks: a short export keeps many chunks in flight across the workers.
     monkeypatch.setattr(text_screening, "CHUNK_SIZE", 40)
+    monkeypatch.setattr(text_screening, "SCREEN_WHILE_WORKERS_START", False)
     messages = many_messages(703)
     serial = list(screen_messages(messages, Screener, jobs=1))
     parallel = screened_until_the_break(
@@ -195,3 +196,10 @@ def test_worker_processes_give_the_same_verdicts_in_order_up_to_a_break(monkeypa
         "patient.nhs_number": with_text(messages, NHS_NUMBER_TEXT),
         "personal.nino": with_text(messages, NINO_TEXT),
     }
+
+
+def test_messages_screened_here_while_workers_start_are_screened_the_same():
+    # The export ends long before the workers are ready: this process screens it all.
+    messages = many_messages(703)
+    serial = list(screen_messages(messages, Screener, jobs=1))
+    assert list(screen_messages(messages, Screener, jobs=2, serial_first=10)) == serial

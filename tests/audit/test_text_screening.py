@@ -115,7 +115,7 @@ def comparable(summary: AuditSummary) -> AuditSummary:
 
 @pytest.fixture(scope="module")
 def mixed_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_mixed_export(tmp_path_factory.mktemp("mixed") / "result.json", 1_200)
+    return write_mixed_export(tmp_path_factory.mktemp("mixed") / "result.json", 1_000)
 
 
 def test_the_cache_and_worker_processes_find_exactly_what_a_plain_single_job_finds(
@@ -123,16 +123,14 @@ def test_the_cache_and_worker_processes_find_exactly_what_a_plain_single_job_fin
 ):
     # Small chunks: repeats cross many chunks, several in flight at once.
     monkeypatch.setattr(text_screening, "CHUNK_SIZE", 40)
+    # The workers take every message after the first 100, however long they take to start.
+    monkeypatch.setattr(text_screening, "SCREEN_WHILE_WORKERS_START", False)
     plain, plain_jsonl, plain_csv = audit_outputs(mixed_export, jobs=1, reuse_verdicts=False)
     assert plain.verdicts_reused == 0
     assert plain.breaches > 300  # the comparison covers many breaches, repeated and not
-    for options in (
-        {"jobs": 1},
-        {"jobs": 2, "serial_first": 100},
-        {"jobs": 2, "serial_first": 100, "reuse_verdicts": False},
-    ):
+    # (Worker processes without the cache: test_runner.py.)
+    for options in ({"jobs": 1}, {"jobs": 2, "serial_first": 100}):
         summary, jsonl, spreadsheet = audit_outputs(mixed_export, **options)
         assert (jsonl, spreadsheet) == (plain_jsonl, plain_csv), options
         assert comparable(summary) == comparable(plain), options
-        if options.get("reuse_verdicts", True):
-            assert summary.verdicts_reused > plain.messages_screened // 3, options
+        assert summary.verdicts_reused > plain.messages_screened // 3, options
