@@ -28,7 +28,10 @@ process, so the figures mean something on a busy machine too: messages per
 CPU-second is what one free core would do.
 
     python scripts/bench_audit.py [--messages N] [--jobs 1 2] [--mixes realistic breach-heavy]
-        [--formats telegram android ios] [--cache on off] [--engines real none]
+        [--formats telegram android ios] [--cache on off] [--engines real none] [--photos P]
+
+With `--photos P` it then audits a Telegram export folder holding P photos
+(media on), to show how photo screening and text screening overlap.
 """
 
 from __future__ import annotations
@@ -334,9 +337,40 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
-def run_one(path: Path, jobs: int, engine: str, cache: bool) -> dict[str, float]:
+def write_photo_export(folder: Path, count: int, photos: int) -> Path:
+    """A realistic Telegram export folder with `photos` of its media lines' photos in it.
+
+    Spread evenly through the chat; alternately a handover sheet with made-up
+    patients and a cake. The other media lines name photos that are not there
+    (listed as not found).
+    """
+    sys.path.insert(0, str(REPO))
+    from tests.media import samples
+
+    (folder / "photos").mkdir(parents=True)
+    sheet, cake = folder / "sheet.jpg", folder / "cake.jpg"
+    sheet.write_bytes(samples.encoded(samples.handover_sheet(), "JPEG", quality=85))
+    cake.write_bytes(samples.encoded(samples.cake_photo(), "JPEG", quality=85))
+    export = folder / "result.json"
+    write_telegram(export, count, "realistic")
+    media = [
+        index
+        for index, (_, _, kind, _) in enumerate(synthetic_posts(count, "realistic"))
+        if kind == "media"
+    ]
+    step = max(1, len(media) // max(photos, 1))
+    for written, index in enumerate(media[::step][:photos]):
+        os.link(sheet if written % 2 == 0 else cake, folder / "photos" / f"photo_{index}.jpg")
+    return export
+
+
+def run_one(
+    path: Path, jobs: int, engine: str, cache: bool, media: bool = False
+) -> dict[str, float]:
     """In this (fresh) process: audit `path` with every output on; report figures."""
     from bot.audit.detect import open_export
+    from bot.audit.media import MediaSettings
+    from bot.audit.model import AttachmentStatus
     from bot.audit.outputs import CsvWriter, HtmlReport, JsonLinesWriter
     from bot.audit.runner import run_audit
     from bot.moderation import Screener
@@ -358,6 +392,7 @@ def run_one(path: Path, jobs: int, engine: str, cache: bool) -> dict[str, float]
                 sinks=sinks,
                 jobs=jobs,
                 reuse_verdicts=cache,
+                media=MediaSettings(workers=jobs) if media else None,
             )
             seconds = time.perf_counter() - started
             cpu = cpu_seconds() - cpu_started
@@ -366,6 +401,8 @@ def run_one(path: Path, jobs: int, engine: str, cache: bool) -> dict[str, float]
         "screened": summary.messages_screened,
         "breaches": summary.breaches,
         "reused": summary.verdicts_reused,
+        "photos": summary.attachment_statuses[AttachmentStatus.SCREENED],
+        "attachment_breaches": summary.attachment_breaches,
         "seconds": seconds,
         "cpu_seconds": cpu,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -373,9 +410,12 @@ def run_one(path: Path, jobs: int, engine: str, cache: bool) -> dict[str, float]
     }
 
 
-def measure(path: Path, jobs: int, engine: str, cache: bool) -> dict[str, float]:
+def measure(
+    path: Path, jobs: int, engine: str, cache: bool, media: bool = False
+) -> dict[str, float]:
     command = [sys.executable, __file__, "--run", str(path), "--jobs", str(jobs)]
     command += ["--engines", engine, "--cache", "on" if cache else "off"]
+    command += ["--media"] if media else []
     result = subprocess.run(
         command,
         capture_output=True,
@@ -404,7 +444,7 @@ FORMATS: dict[str, tuple[str, str, Callable[[Path, int, str], None]]] = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--messages", type=int, default=200_000, help="0: no text table")
     parser.add_argument("--jobs", type=int, nargs="+", default=sorted({1, os.cpu_count() or 1}))
     parser.add_argument("--engines", nargs="+", choices=("none", "real"), default=["none", "real"])
     parser.add_argument(
@@ -415,13 +455,55 @@ def main() -> None:
     )
     parser.add_argument("--formats", nargs="+", choices=list(FORMATS), default=list(FORMATS))
     parser.add_argument("--cache", nargs="+", choices=("on", "off"), default=["on", "off"])
+    parser.add_argument(
+        "--photos",
+        type=int,
+        default=0,
+        metavar="P",
+        help="then audit a Telegram folder of 20,000 messages with P photos, media on",
+    )
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--media", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        figures = run_one(args.run, args.jobs[0], args.engines[0], args.cache[0] == "on")
-        print(json.dumps(figures))
+        cache = args.cache[0] == "on"
+        print(json.dumps(run_one(args.run, args.jobs[0], args.engines[0], cache, args.media)))
         return
+    if args.messages:
+        text_table(args)
+    if args.photos:
+        photo_table(args.photos, args.jobs)
 
+
+PHOTO_MESSAGES = 20_000
+
+
+def photo_table(photos: int, jobs_to_try: list[int]) -> None:
+    print(
+        f"\nwith photos: a realistic Telegram export folder of {PHOTO_MESSAGES:,} messages, "
+        f"{photos:,} photos spread through it (half handover sheets, half cakes; the other "
+        "media lines name photos not in the folder); media workers = jobs"
+    )
+    header = (
+        f"{'jobs':>4} {'messages':>8} {'photos':>6} {'in photos':>9} {'breaches':>8} "
+        f"{'seconds':>7} {'msg/s':>7} {'photos/s':>8} {'CPU s':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    with tempfile.TemporaryDirectory() as scratch:
+        export = write_photo_export(Path(scratch), PHOTO_MESSAGES, photos)
+        for jobs in jobs_to_try:
+            figures = measure(export, jobs, "real", cache=True, media=True)
+            print(
+                f"{jobs:4} {figures['messages']:8,.0f} {figures['photos']:6,.0f} "
+                f"{figures['attachment_breaches']:9,.0f} {figures['breaches']:8,.0f} "
+                f"{figures['seconds']:7.1f} {figures['messages'] / figures['seconds']:7,.0f} "
+                f"{figures['photos'] / figures['seconds']:8.1f} {figures['cpu_seconds']:6.1f}"
+            )
+    print("in photos: photos with a breach; CPU s covers the media workers too.")
+
+
+def text_table(args: argparse.Namespace) -> None:
     from bot.moderation import Screener
 
     print(

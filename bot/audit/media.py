@@ -16,6 +16,7 @@ a breach: it is counted and listed as not screened, so a person can look.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -35,13 +36,15 @@ from bot.media.pool import default_workers
 from bot.moderation import Action, Screener, Verdict
 from bot.moderation.policy import DEFAULT_POLICY, ScreeningPolicy
 
+log = logging.getLogger(__name__)
+
 # Kinds the engine reads; videos, voice notes and contact cards it does not.
 SCREENABLE_KINDS = frozenset({"photo", "document", "media"})
 _NOT_SCREENABLE_REASON = "videos, voice notes and contact cards are not screened"
 _LEFT_OUT_REASON = "the app exported the chat without it"
 # Files read or being screened at once, per media worker; messages waiting behind them.
 FILES_IN_FLIGHT_PER_WORKER = 2
-MAX_WAITING_MESSAGES = 2_000
+MAX_WAITING_MESSAGES = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,13 +165,22 @@ class AttachmentScreener:
         return self._loop
 
     async def _screen(self, path: str, kind: str, name: str) -> AttachmentResult:
-        media = await self._started_media()
+        try:
+            return await self._read_and_screen(path, kind, name)
+        except Exception as error:  # one file must not end an audit of thousands
+            log.error("screening an attachment failed: %s", type(error).__name__)
+            reason = "could not be screened (an internal error)"
+            return AttachmentResult(name, kind, AttachmentStatus.UNREADABLE, reason)
+
+    async def _read_and_screen(self, path: str, kind: str, name: str) -> AttachmentResult:
         limits = self._settings.limits
-        assert self._files is not None
+        if self._files is None:  # pragma: no cover - submit() answers these itself
+            raise RuntimeError("no attachment files")
         try:
             data = await asyncio.to_thread(self._files.read, path, limits.max_file_bytes)
         except AttachmentUnavailableError as error:
             return AttachmentResult(name, kind, error.status, error.reason)
+        media = await self._started_media()  # not before a file is found: none may be
         # The file's own name helps tell a CSV from plain text; it never leaves the engine.
         hint = PurePosixPath(path.replace("\\", "/")).name
         verdict = await media.screen_file(data, hint, self._settings.policy, self._settings.faces)

@@ -370,3 +370,30 @@ def test_messages_keep_their_order_while_few_files_and_messages_wait(tmp_path, m
 def _is_list_breach(reported: ReportedMessage) -> bool:
     (attachment,) = reported.attachments
     return attachment.name == "list.csv" and reported.verdict.action.value == "remove"
+
+
+class FilesThatBreak(FolderFiles):
+    """A folder whose reading fails in a way no one foresaw (a bug, say)."""
+
+    def read(self, written: str, max_bytes: int) -> bytes:
+        raise RuntimeError("unexpected")
+
+
+def test_a_file_that_fails_unexpectedly_is_listed_and_the_audit_goes_on(tmp_path, caplog):
+    messages = [
+        ExportedMessage(
+            ref="#1", text="see list", attachments=(ExportedAttachment("document", True, "a.csv"),)
+        ),
+        ExportedMessage(ref="#2", text=f"Bed 4 {NHS_NUMBER_TEXT}"),
+    ]
+    sink = CollectingSink()
+    export = FolderExport(iter(messages), FilesThatBreak(tmp_path))
+    summary = run_audit(export, screener_factory=Screener, sinks=[sink], media=MediaSettings())
+    assert [reported.ref for reported in sink.breaches] == ["#1", "#2"]
+    (attachment,) = sink.breaches[0].attachments
+    assert (attachment.status, attachment.reason) == (
+        AttachmentStatus.UNREADABLE,
+        "could not be screened (an internal error)",
+    )
+    assert summary.breaches == 1
+    assert "screening an attachment failed: RuntimeError" in caplog.text
