@@ -38,8 +38,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("path", type=Path, help="the export file or folder")
     parser.add_argument("--out", type=Path, metavar="REPORT.html", help="write an HTML report")
-    parser.add_argument("--csv", type=Path, metavar="FILE", help="write a CSV row per breach")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write a JSON line per breach")
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="write a CSV row per breach, and per message with a file not screened",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="write a JSON line per breach, and per message with a file not screened",
+    )
     parser.add_argument(
         "--fail-on",
         choices=_FAIL_ON_CHOICES,
@@ -55,8 +65,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=_job_count("0"),
         metavar="N",
         help=(
-            "screen in N worker processes once an export passes "
-            f"{SERIAL_FIRST:,} messages (default 0: one per CPU core; 1: no workers)"
+            "screen text in N worker processes once an export passes "
+            f"{SERIAL_FIRST:,} messages, and photos and documents in N more "
+            "(default 0: one per CPU core; 1: no text workers, one for files)"
         ),
     )
     parser.add_argument(
