@@ -20,7 +20,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -43,7 +43,7 @@ SCREENABLE_KINDS = frozenset({"photo", "document", "media"})
 _NOT_SCREENABLE_REASON = "videos, voice notes and contact cards are not screened"
 _LEFT_OUT_REASON = "the app exported the chat without it"
 # Files read or being screened at once, per media worker; messages waiting behind them.
-FILES_IN_FLIGHT_PER_WORKER = 2
+FILES_IN_FLIGHT_PER_WORKER = 4
 MAX_WAITING_MESSAGES = 5_000
 
 
@@ -218,29 +218,30 @@ def with_attachments(
 ) -> Iterator[WithAttachments]:
     """Each message, its text verdict and its attachments' results, in export order.
 
-    When the export breaks off, the messages read before the break come out
-    first, then the `ExportError`.
+    At most `FILES_IN_FLIGHT_PER_WORKER` files per media worker are being
+    read or screened at once, and at most `MAX_WAITING_MESSAGES` messages
+    wait behind an unfinished one. When the export breaks off, the messages
+    read before the break come out first, then the `ExportError`.
     """
     waiting: deque[_Waiting] = deque()
     max_in_flight = FILES_IN_FLIGHT_PER_WORKER * screener.workers
-    in_flight = 0
+    in_flight: list[Future[AttachmentResult]] = []
 
     def settle() -> WithAttachments:
-        nonlocal in_flight
         message, verdict, items = waiting.popleft()
-        in_flight -= sum(isinstance(item, Future) for item in items)
         return message, verdict, tuple(_result(item) for item in items)
 
     try:
         for message, verdict in screened:
-            while waiting and (
-                _ready(waiting[0])
-                or in_flight >= max_in_flight
-                or len(waiting) >= MAX_WAITING_MESSAGES
-            ):
+            while waiting and (_ready(waiting[0]) or len(waiting) >= MAX_WAITING_MESSAGES):
                 yield settle()
+            if message.attachments:
+                in_flight = [future for future in in_flight if not future.done()]
+                while len(in_flight) >= max_in_flight:
+                    wait(in_flight, return_when=FIRST_COMPLETED)
+                    in_flight = [future for future in in_flight if not future.done()]
             items = [screener.submit(attachment) for attachment in message.attachments]
-            in_flight += sum(isinstance(item, Future) for item in items)
+            in_flight += [item for item in items if isinstance(item, Future)]
             waiting.append((message, verdict, items))
     except ExportError:
         while waiting:
