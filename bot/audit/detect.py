@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from bot.audit.attachments import FolderFiles, ZipFiles
 from bot.audit.model import ChatExport, ExportError, Opener
 from bot.audit.telegram_export import TelegramExport
 from bot.audit.whatsapp_export import WhatsAppExport, is_whatsapp_text
@@ -40,10 +41,11 @@ def open_export(path: Path) -> ChatExport:
     kind = sniff(_head(opener))
     if kind == "zip":
         return _from_zip(path)
+    files = FolderFiles(path.parent)  # attached files sit next to the chat file
     if kind == "telegram":
-        return TelegramExport(opener, path.name)
+        return TelegramExport(opener, path.name, files)
     if kind == "whatsapp":
-        return WhatsAppExport(opener, path.name, chat_name_from_file_name(path.name))
+        return WhatsAppExport(opener, path.name, chat_name_from_file_name(path.name), files)
     if path.suffix.lower() in (".html", ".htm"):
         raise ExportError(_HTML_EXPORT_HINT.format(name=path.name))
     raise ExportError(
@@ -107,10 +109,11 @@ def _from_zip(path: Path) -> ChatExport:
         )
     opener = _zip_member_opener(path, info.filename)
     name = f"{path.name}:{info.filename}"
+    files = ZipFiles(path, info.filename)
     if kind == "telegram":
-        return TelegramExport(opener, name)
+        return TelegramExport(opener, name, files)
     chat = chat_name_from_file_name(Path(info.filename).name) or chat_name_from_file_name(path.name)
-    return WhatsAppExport(opener, name, chat)
+    return WhatsAppExport(opener, name, chat, files)
 
 
 def _chat_member(

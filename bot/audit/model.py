@@ -7,7 +7,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from bot.audit.attachments import AttachmentFiles
 
 # Opens the export's bytes afresh each time (a reader may need two passes).
 Opener = Callable[[], AbstractContextManager[BinaryIO]]
@@ -22,10 +25,26 @@ class MessageKind(StrEnum):
     SERVICE = "service"  # joins, title changes, deletions, notices: counted, not screened
 
 
+class AttachmentStatus(StrEnum):
+    """What became of an attachment in an audit; every status but SCREENED is listed."""
+
+    SCREENED = "screened"
+    PARTLY_SCREENED = "partly screened"  # the engine read some of it (a page limit, say)
+    UNREADABLE = "unreadable"  # found, but it (or the engine) could not open it
+    MISSING = "not found in the export"  # the export names it; the folder or zip lacks it
+    REFUSED = "refused"  # its path leads outside the export
+    LEFT_OUT = "left out of the export"  # the app exported the chat without it
+    NOT_SCREENABLE = "not screened"  # videos, voice notes, contact cards
+    SKIPPED = "skipped"  # --no-media
+
+
 @dataclass(frozen=True, slots=True)
 class ExportedAttachment:
-    kind: str  # "photo" | "video" | "audio" | "document" | "media" (type unknown)
+    kind: str  # "photo" | "video" | "audio" | "document" | "contact" | "media" (type unknown)
     included: bool  # the file is in the export, rather than left out by the app
+    # Where the export says the file is, relative to the chat file, exactly as written
+    # (untrusted: it may point anywhere, and a chosen name may hold personal data).
+    path: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +86,11 @@ class ChatExport(Protocol):
 
     @property
     def notes(self) -> ReadNotes: ...
+
+    @property
+    def attachment_files(self) -> AttachmentFiles | None:
+        """Where the attached files are (the export's folder or zip), if anywhere."""
+        ...
 
     def messages(self) -> Iterator[ExportedMessage]:
         """Every message in file order; raises `ExportError` where the file breaks off."""

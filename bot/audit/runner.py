@@ -1,43 +1,58 @@
 """Screen every message of an export with the bot's own engine, and count what it found.
 
 Messages stream through: the export is read lazily, screened in order (in
-chunks across worker processes with `jobs` > 1), and each breach is handed
-to the sinks at once, so memory stays flat however long the history is.
+chunks across worker processes with `jobs` > 1), their attached files
+screened in the media worker pool (see `media.py`), and each message to
+report is handed to the sinks at once, so memory stays flat however long the
+history is.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
-from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import closing
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain, islice
 from time import perf_counter
 from typing import Protocol
 
-from bot.audit.model import ChatExport, ExportedMessage, ExportError, MessageKind
-from bot.moderation import Action, Post, Screener, Verdict
+from bot.audit.media import (
+    AttachmentResult,
+    AttachmentScreener,
+    MediaSettings,
+    with_attachments,
+)
+from bot.audit.model import (
+    AttachmentStatus,
+    ChatExport,
+    ExportedMessage,
+    ExportError,
+    MessageKind,
+)
+from bot.audit.text_screening import (
+    SERIAL_FIRST,
+    ScreenerFactory,
+    VerdictCache,
+    screen_messages,
+)
+from bot.media.merge import merge_verdicts
+from bot.moderation import Action, Screener, Verdict
 from bot.moderation.taxonomy import strongest
 
-# Builds the screener in each process: a class or a module-level function, so
-# that it can be sent to worker processes.
-ScreenerFactory = Callable[[], Screener]
-
-CHUNK_SIZE = 500
-# Messages screened in this process before worker processes are started (their
-# start-up costs about as much as screening this many).
-SERIAL_FIRST = 10_000
 UNKNOWN_AUTHOR = "(unknown)"
 UNKNOWN_MONTH = "(no date)"
+# The summary keeps this many examples of each kind for the terminal; the files list all.
+EXAMPLES_KEPT = 10
 
 
 @dataclass(frozen=True, slots=True)
-class Breach:
-    """A message the engine would have acted on: where it is, and its verdict (redacted)."""
+class ReportedMessage:
+    """A message the outputs list: a breach, or one with attachments not (fully) screened.
+
+    Where it is, and its verdict (text and attachments merged, redacted);
+    never the message's own text.
+    """
 
     ref: str
     date: datetime | None
@@ -48,6 +63,24 @@ class Breach:
     line: int | None = None
     edited: bool = False
     forwarded: bool = False
+    attachments: tuple[AttachmentResult, ...] = ()
+
+    @property
+    def is_breach(self) -> bool:
+        return self.verdict.is_breach
+
+    @property
+    def unscreened_attachments(self) -> tuple[AttachmentResult, ...]:
+        return tuple(attachment for attachment in self.attachments if attachment.is_listed)
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentExample:
+    """One attachment for the terminal's short lists (name already redacted)."""
+
+    ref: str
+    name: str
+    detail: str  # the reason it was not screened, or the categories found in it
 
 
 @dataclass(slots=True)
@@ -58,7 +91,11 @@ class AuditSummary:
     service_messages: int = 0
     messages_without_text: int = 0
     attachments: int = 0
-    attachments_left_out: int = 0  # not in the export at all ("<Media omitted>")
+    attachment_statuses: Counter[AttachmentStatus] = field(default_factory=Counter)
+    attachment_breaches: int = 0  # attachments the engine found something in
+    unscreened_examples: list[AttachmentExample] = field(default_factory=list)
+    attachment_breach_examples: list[AttachmentExample] = field(default_factory=list)
+    media_problems: list[str] = field(default_factory=list)  # what the media engines lack here
     skipped_lines: int = 0
     undecodable_lines: int = 0
     breaches: int = 0
@@ -72,13 +109,31 @@ class AuditSummary:
     strongest: Action = Action.ALLOW
     error: str | None = None  # where the export broke off; what came before is counted
     seconds: float = 0.0
+    verdicts_reused: int = 0  # texts seen before in this audit, not screened again
 
-    def count(self, message: ExportedMessage, verdict: Verdict | None) -> Breach | None:
-        """Add one message; return it as a `Breach` if the engine would act on it."""
+    @property
+    def attachments_left_out(self) -> int:
+        return self.attachment_statuses[AttachmentStatus.LEFT_OUT]
+
+    @property
+    def attachments_unscreened(self) -> int:
+        """Attachments not (fully) screened, for whatever reason."""
+        return self.attachments - self.attachment_statuses[AttachmentStatus.SCREENED]
+
+    def count(
+        self,
+        message: ExportedMessage,
+        verdict: Verdict | None,
+        attachments: tuple[AttachmentResult, ...] | None = None,
+    ) -> ReportedMessage | None:
+        """Add one message; return it if the outputs list it (see `ReportedMessage`).
+
+        `verdict` is the text's (None: no text to screen); `attachments` the
+        results for the message's attachments, None when they were not screened.
+        """
         self.messages_read += 1
         self._count_date(message.date)
-        self.attachments += len(message.attachments)
-        self.attachments_left_out += sum(not item.included for item in message.attachments)
+        self._count_attachments(message, attachments)
         if verdict is None:
             if message.is_screenable:
                 raise ValueError("a screenable message needs a verdict")
@@ -86,14 +141,44 @@ class AuditSummary:
                 self.service_messages += 1
             else:
                 self.messages_without_text += 1
+        else:
+            self.messages_screened += 1
+            if verdict.failed_detectors:
+                self.not_fully_screened += 1
+        results = attachments or ()
+        merged = merged_verdict(verdict, results)
+        if merged.is_breach:
+            self._count_breach(message, merged)
+        elif not any(result.is_listed for result in results):
             return None
-        self.messages_screened += 1
-        if verdict.failed_detectors:
-            self.not_fully_screened += 1
-        if not verdict.is_breach:
-            return None
-        self._count_breach(message, verdict)
-        return breach_from(message, verdict)
+        return reported_from(message, merged, results)
+
+    def _count_attachments(
+        self, message: ExportedMessage, results: tuple[AttachmentResult, ...] | None
+    ) -> None:
+        self.attachments += len(message.attachments)
+        if results is None:  # not screened: --no-media
+            for attachment in message.attachments:
+                self.attachment_statuses[
+                    AttachmentStatus.SKIPPED if attachment.included else AttachmentStatus.LEFT_OUT
+                ] += 1
+            return
+        for result in results:
+            self.attachment_statuses[result.status] += 1
+            if result.is_listed and len(self.unscreened_examples) < EXAMPLES_KEPT:
+                self.unscreened_examples.append(
+                    AttachmentExample(message.ref, result.name, result.status_text)
+                )
+            if result.found and result.verdict is not None:
+                self.attachment_breaches += 1
+                if len(self.attachment_breach_examples) < EXAMPLES_KEPT:
+                    verdict = result.verdict
+                    found = ", ".join(verdict.categories) or f"{len(verdict.faces)} face(s)"
+                    self.attachment_breach_examples.append(
+                        AttachmentExample(
+                            message.ref, result.name, f"{verdict.action.value}: {found}"
+                        )
+                    )
 
     def _count_date(self, date: datetime | None) -> None:
         if date is None:
@@ -112,17 +197,32 @@ class AuditSummary:
         self.strongest = strongest([self.strongest, verdict.action])
 
 
-class BreachSink(Protocol):
-    """Somewhere breaches go as they are found (a CSV file, an HTML report…)."""
+class ReportSink(Protocol):
+    """Somewhere reported messages go as they are found (a CSV file, an HTML report…)."""
 
-    def write(self, breach: Breach) -> None: ...
+    def write(self, reported: ReportedMessage) -> None: ...
 
     def close(self, summary: AuditSummary) -> None: ...
 
 
-def breach_from(message: ExportedMessage, verdict: Verdict) -> Breach:
-    """The breach without the message's original text: only the verdict's redaction."""
-    return Breach(
+def merged_verdict(text: Verdict | None, attachments: tuple[AttachmentResult, ...]) -> Verdict:
+    """The message's verdict: its text's and its screened files', each file named."""
+    screened = [result for result in attachments if result.verdict is not None]
+    base = text if text is not None else Verdict(Action.ALLOW)
+    if not screened:
+        return base
+    return merge_verdicts(
+        base,
+        [result.verdict for result in screened if result.verdict is not None],
+        [result.name for result in screened],
+    )
+
+
+def reported_from(
+    message: ExportedMessage, verdict: Verdict, attachments: tuple[AttachmentResult, ...] = ()
+) -> ReportedMessage:
+    """The message without its original text: only the verdict's redaction."""
+    return ReportedMessage(
         ref=message.ref,
         date=message.date,
         author=message.author,
@@ -132,6 +232,7 @@ def breach_from(message: ExportedMessage, verdict: Verdict) -> Breach:
         line=message.line,
         edited=message.edited,
         forwarded=message.forwarded,
+        attachments=attachments,
     )
 
 
@@ -139,32 +240,52 @@ def run_audit(
     export: ChatExport,
     *,
     screener_factory: ScreenerFactory = Screener,
-    sinks: Sequence[BreachSink] = (),
+    sinks: Sequence[ReportSink] = (),
     jobs: int = 1,
     serial_first: int = SERIAL_FIRST,
+    media: MediaSettings | None = None,
+    reuse_verdicts: bool = True,
     on_progress: Callable[[AuditSummary], None] | None = None,
     progress_every: int = 1000,
 ) -> AuditSummary:
     """Screen the whole export; a file that breaks off ends the audit with `summary.error`.
 
     With `jobs` > 1, messages after the first `serial_first` are screened in
-    that many worker processes (see `screen_messages`).
+    that many worker processes (see `screen_messages`). With `media`, attached
+    files found in the export are screened too; without, they are only counted.
+    A repeated short text is screened once (see `VerdictCache`), unless
+    `reuse_verdicts` is False: then every text is screened.
     """
     summary = AuditSummary(source=export.description)
+    cache = VerdictCache() if reuse_verdicts else None
     started = perf_counter()
-    screened = screen_messages(export.messages(), screener_factory, jobs, serial_first)
     try:
-        with closing(screened):  # stops the worker processes whatever happens
-            for message, verdict in screened:
-                breach = summary.count(message, verdict)
-                if breach is not None:
+        with ExitStack() as running:  # stops the worker processes whatever happens
+            screened = running.enter_context(
+                closing(
+                    screen_messages(export.messages(), screener_factory, jobs, serial_first, cache)
+                )
+            )
+            results: Iterator[_Counted]
+            if media is None:
+                results = ((message, verdict, None) for message, verdict in screened)
+            else:
+                attachments = running.enter_context(
+                    AttachmentScreener(export.attachment_files, media, screener_factory())
+                )
+                running.callback(_note_media_problems, summary, attachments)
+                results = running.enter_context(closing(with_attachments(screened, attachments)))
+            for message, verdict, files in results:
+                reported = summary.count(message, verdict, files)
+                if reported is not None:
                     for sink in sinks:
-                        sink.write(breach)
+                        sink.write(reported)
                 if on_progress is not None and summary.messages_read % progress_every == 0:
                     on_progress(summary)
     except ExportError as error:
         summary.error = str(error)
     summary.seconds = perf_counter() - started
+    summary.verdicts_reused = cache.hits if cache is not None else 0
     summary.source = export.description  # readers learn details (platform) as they read
     summary.skipped_lines = export.notes.skipped_lines
     summary.undecodable_lines = export.notes.undecodable_lines
@@ -173,144 +294,9 @@ def run_audit(
     return summary
 
 
-def screen_messages(
-    messages: Iterable[ExportedMessage],
-    screener_factory: ScreenerFactory,
-    jobs: int = 1,
-    serial_first: int = SERIAL_FIRST,
-) -> Generator[tuple[ExportedMessage, Verdict | None], None, None]:
-    """Each message with its verdict (None when there was nothing to screen), in order.
-
-    With `jobs` > 1 the first `serial_first` messages are still screened here:
-    worker processes only start once the export proves big enough to repay them.
-    """
-    remaining = iter(messages)
-    screener = screener_factory()
-    for message in islice(remaining, None if jobs <= 1 else serial_first):
-        yield message, _screen(screener, message)
-    if jobs <= 1:
-        return
-    try:
-        following = next(remaining)
-    except StopIteration:
-        return
-    yield from _screen_in_pool(chain([following], remaining), screener_factory, jobs)
+# A message, its text's verdict, and its attachments' results (None: not screened).
+_Counted = tuple[ExportedMessage, Verdict | None, tuple[AttachmentResult, ...] | None]
 
 
-def post_for(message: ExportedMessage) -> Post:
-    return _post(_post_fields(message))
-
-
-# What a worker needs of a message, as a tuple: it pickles far faster than a Post.
-_PostFields = tuple[str, int | None, str | None, datetime | None, bool, bool]
-
-
-def _post_fields(message: ExportedMessage) -> _PostFields:
-    return (
-        message.text,
-        message.message_id,
-        message.author,
-        message.date,
-        message.edited,
-        message.forwarded,
-    )
-
-
-def _post(fields: _PostFields) -> Post:
-    text, message_id, author, date, edited, forwarded = fields
-    return Post(
-        text=text,
-        message_id=message_id,
-        author_name=author,
-        sent_at=date,
-        edited=edited,
-        forwarded=forwarded,
-    )
-
-
-def _screen(screener: Screener, message: ExportedMessage) -> Verdict | None:
-    return screener.screen(post_for(message)) if message.is_screenable else None
-
-
-def _screen_in_pool(
-    messages: Iterable[ExportedMessage], screener_factory: ScreenerFactory, jobs: int
-) -> Iterator[tuple[ExportedMessage, Verdict | None]]:
-    # "spawn": workers start clean, share nothing with this process but the factory.
-    pool = ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(screener_factory,),
-    )
-    pending: deque[tuple[list[ExportedMessage], Future[list[Verdict | None]]]] = deque()
-    failure: ExportError | None = None
-    try:
-        try:
-            for chunk in _chunks(messages, CHUNK_SIZE):
-                work = [_post_fields(message) for message in chunk if message.is_screenable]
-                pending.append((chunk, pool.submit(_screen_chunk, work)))
-                if len(pending) > 2 * jobs:  # enough queued to keep every worker busy
-                    yield from _settle(*pending.popleft())
-        except ExportError as error:
-            failure = error
-        while pending:
-            yield from _settle(*pending.popleft())
-        if failure is not None:
-            raise failure
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _settle(
-    chunk: list[ExportedMessage], future: Future[list[Verdict | None]]
-) -> Iterator[tuple[ExportedMessage, Verdict | None]]:
-    verdicts = iter(future.result())
-    for message in chunk:
-        if not message.is_screenable:
-            yield message, None
-            continue
-        verdict = next(verdicts)
-        if verdict is None:
-            verdict = Verdict(Action.ALLOW, redacted_text=message.text)
-        yield message, verdict
-
-
-def _chunks(messages: Iterable[ExportedMessage], size: int) -> Iterator[list[ExportedMessage]]:
-    """Lists of `size` messages; when the export breaks off, the part read comes first."""
-    chunk: list[ExportedMessage] = []
-    try:
-        for message in messages:
-            chunk.append(message)
-            if len(chunk) == size:
-                yield chunk
-                chunk = []
-    except ExportError:
-        if chunk:
-            yield chunk
-        raise
-    if chunk:
-        yield chunk
-
-
-_worker_screener: Screener | None = None
-
-
-def _start_worker(screener_factory: ScreenerFactory) -> None:
-    global _worker_screener
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _worker_screener = screener_factory()
-
-
-def _screen_chunk(work: list[_PostFields]) -> list[Verdict | None]:
-    """Verdicts for the posts; None for a plain allow, so clean text is not sent back."""
-    screener = _worker_screener
-    if screener is None:  # pragma: no cover - the initializer always runs first
-        raise RuntimeError("worker started without a screener")
-    verdicts: list[Verdict | None] = []
-    for fields in work:
-        verdict = screener.screen(_post(fields))
-        plain_allow = (
-            verdict.action is Action.ALLOW and not verdict.findings and not verdict.failed_detectors
-        )
-        verdicts.append(None if plain_allow else verdict)
-    return verdicts
+def _note_media_problems(summary: AuditSummary, attachments: AttachmentScreener) -> None:
+    summary.media_problems = list(attachments.problems)

@@ -14,6 +14,7 @@ from typing import Any
 
 import ijson
 
+from bot.audit.attachments import AttachmentFiles
 from bot.audit.model import (
     ExportedAttachment,
     ExportedMessage,
@@ -45,9 +46,12 @@ _NOT_ATTACHMENTS = frozenset({"sticker"})
 
 
 class TelegramExport:
-    def __init__(self, opener: Opener, name: str = "result.json") -> None:
+    def __init__(
+        self, opener: Opener, name: str = "result.json", files: AttachmentFiles | None = None
+    ) -> None:
         self._open = opener
         self._name = name
+        self.attachment_files = files
         self._shape = "chat"
         self.notes = ReadNotes()
 
@@ -168,18 +172,25 @@ def _message_text(document: dict[str, Any]) -> str:
 
 
 def _attachments(document: dict[str, Any]) -> tuple[ExportedAttachment, ...]:
+    """The photo and the file, each with its path relative to result.json if downloaded."""
     found: list[ExportedAttachment] = []
     photo = document.get("photo")
     if isinstance(photo, str):
-        found.append(ExportedAttachment("photo", not photo.startswith(_NOT_INCLUDED_PREFIX)))
+        found.append(_attachment("photo", photo))
     file = document.get("file")
     media_type = document.get("media_type")
     if isinstance(file, str) and media_type not in _NOT_ATTACHMENTS:
         kind = (
             _MEDIA_KINDS.get(media_type, "document") if isinstance(media_type, str) else "document"
         )
-        found.append(ExportedAttachment(kind, not file.startswith(_NOT_INCLUDED_PREFIX)))
+        found.append(_attachment(kind, file))
     return tuple(found)
+
+
+def _attachment(kind: str, path: str) -> ExportedAttachment:
+    if path.startswith(_NOT_INCLUDED_PREFIX) or not path:
+        return ExportedAttachment(kind, included=False)
+    return ExportedAttachment(kind, included=True, path=path)
 
 
 def _date(value: Any) -> datetime | None:

@@ -26,6 +26,7 @@ from enum import StrEnum
 from itertools import islice
 from typing import BinaryIO
 
+from bot.audit.attachments import AttachmentFiles
 from bot.audit.model import (
     ExportedAttachment,
     ExportedMessage,
@@ -139,9 +140,16 @@ class _Pending:
 
 
 class WhatsAppExport:
-    def __init__(self, opener: Opener, name: str = "_chat.txt", chat: str | None = None) -> None:
+    def __init__(
+        self,
+        opener: Opener,
+        name: str = "_chat.txt",
+        chat: str | None = None,
+        files: AttachmentFiles | None = None,
+    ) -> None:
         self._open = opener
         self._name = name
+        self.attachment_files = files
         self._chat = chat
         self._day_first = True
         self._platform: Platform | None = None
@@ -333,7 +341,8 @@ def _attached_file(name: str, attachments: list[ExportedAttachment]) -> str:
     if _STICKER_NAME.search(name):
         return ""
     extension = name.rsplit(".", 1)[-1].casefold() if "." in name else ""
-    attachments.append(ExportedAttachment(_EXTENSION_KINDS.get(extension, "document"), True))
+    kind = _EXTENSION_KINDS.get(extension, "document")
+    attachments.append(ExportedAttachment(kind, included=True, path=name))
     if _GENERATED_NAME.fullmatch(name):
         return ""
     return _IOS_SEQUENCE.sub("", name)

@@ -13,9 +13,11 @@ from time import perf_counter
 from typing import TextIO
 
 from bot.audit.detect import open_export
+from bot.audit.media import MediaSettings
 from bot.audit.model import ChatExport, ExportError
-from bot.audit.runner import SERIAL_FIRST, AuditSummary, BreachSink, run_audit
-from bot.cli.check import build_screener
+from bot.audit.runner import AuditSummary, ReportSink, run_audit
+from bot.audit.text_screening import SERIAL_FIRST
+from bot.cli.check import build_screener, file_policy
 from bot.cli.errors import CliError, ExitCode
 from bot.moderation import Action, Screener
 
@@ -30,13 +32,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "Screen every message of a chat export with the bot's engine and print a summary: "
             "messages screened, breaches by category, author and month. PATH is Telegram "
             "Desktop's result.json (machine-readable export), a WhatsApp 'Export chat' .txt "
-            "or .zip, or the folder holding one. Outputs show message text only redacted."
+            "or .zip, or the folder holding one. Photos and documents found in the export's "
+            "folder or zip are screened too. Outputs show message text only redacted."
         ),
     )
     parser.add_argument("path", type=Path, help="the export file or folder")
     parser.add_argument("--out", type=Path, metavar="REPORT.html", help="write an HTML report")
-    parser.add_argument("--csv", type=Path, metavar="FILE", help="write a CSV row per breach")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write a JSON line per breach")
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="write a CSV row per breach, and per message with a file not screened",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="write a JSON line per breach, and per message with a file not screened",
+    )
     parser.add_argument(
         "--fail-on",
         choices=_FAIL_ON_CHOICES,
@@ -52,9 +65,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=_job_count("0"),
         metavar="N",
         help=(
-            "screen in N worker processes once an export passes "
-            f"{SERIAL_FIRST:,} messages (default 0: one per CPU core; 1: no workers)"
+            "screen text in N worker processes once an export passes "
+            f"{SERIAL_FIRST:,} messages, and photos and documents in N more "
+            "(default 0: one per CPU core; 1: no text workers, one for files)"
         ),
+    )
+    parser.add_argument(
+        "--no-media",
+        action="store_true",
+        help="screen only the text, fast: attachments are counted, not opened",
     )
     parser.add_argument(
         "--policy", type=Path, help="screen under this policy file (default: the defaults)"
@@ -83,11 +102,15 @@ def handle(args: argparse.Namespace) -> int:
 
     screener_factory = ScreenerFromPolicy(args.policy, args.chat)
     screener_factory()  # a bad policy file fails here, before any work
+    media = None
+    if not args.no_media:
+        policy, faces = file_policy(args.policy, args.chat)
+        media = MediaSettings(policy, faces, workers=min(args.jobs, os.cpu_count() or 1))
     try:
         export = open_export(args.path)
     except ExportError as error:
         raise CliError(str(error)) from None
-    summary = _audit(args, export, screener_factory)
+    summary = _audit(args, export, screener_factory, media)
     print(format_summary(summary))
     for label, path in (("HTML report", args.out), ("CSV", args.csv), ("JSON lines", args.json)):
         if path is not None:
@@ -96,12 +119,15 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _audit(
-    args: argparse.Namespace, export: ChatExport, screener_factory: ScreenerFromPolicy
+    args: argparse.Namespace,
+    export: ChatExport,
+    screener_factory: ScreenerFromPolicy,
+    media: MediaSettings | None,
 ) -> AuditSummary:
     try:
         with ExitStack() as files:  # closing a file flushes it: a full disk shows here too
             sinks = _open_outputs(args, files)
-            return _run(export, screener_factory, sinks, args.jobs)
+            return _run(export, screener_factory, sinks, args.jobs, media)
     except OSError as error:  # the readers turn their own into ExportError
         raise CliError(
             f"cannot write the outputs: {error.strerror or error}", ExitCode.UNAVAILABLE
@@ -109,12 +135,21 @@ def _audit(
 
 
 def _run(
-    export: ChatExport, screener_factory: ScreenerFromPolicy, sinks: list[BreachSink], jobs: int
+    export: ChatExport,
+    screener_factory: ScreenerFromPolicy,
+    sinks: list[ReportSink],
+    jobs: int,
+    media: MediaSettings | None,
 ) -> AuditSummary:
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
     try:
         return run_audit(
-            export, screener_factory=screener_factory, sinks=sinks, jobs=jobs, on_progress=progress
+            export,
+            screener_factory=screener_factory,
+            sinks=sinks,
+            jobs=jobs,
+            media=media,
+            on_progress=progress,
         )
     except BrokenProcessPool:
         raise CliError(
@@ -168,14 +203,14 @@ class Progress:
             self._stream.flush()
 
 
-def _open_outputs(args: argparse.Namespace, files: ExitStack) -> list[BreachSink]:
+def _open_outputs(args: argparse.Namespace, files: ExitStack) -> list[ReportSink]:
     """Open every output file first, so a bad path fails before hours of screening."""
     from bot.audit.outputs import CsvWriter, HtmlReport, JsonLinesWriter
 
     targets = [(args.out, HtmlReport), (args.csv, CsvWriter), (args.json, JsonLinesWriter)]
     chosen = [(path, writer) for path, writer in targets if path is not None]
     _refuse_clashing_paths(args.path, [path for path, _ in chosen])
-    sinks: list[BreachSink] = []
+    sinks: list[ReportSink] = []
     for path, writer in chosen:
         try:
             stream = files.enter_context(path.open("w", encoding="utf-8", newline=""))

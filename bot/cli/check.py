@@ -115,7 +115,7 @@ def format_verdict(verdict: Verdict) -> str:
 
 
 def _check_file(path: Path, policy_path: Path | None, chat_id: int | None, as_json: bool) -> int:
-    policy, faces = _file_policy(policy_path, chat_id)
+    policy, faces = file_policy(policy_path, chat_id)
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -128,9 +128,10 @@ def _check_file(path: Path, policy_path: Path | None, chat_id: int | None, as_js
     return int(ExitCode.OK)
 
 
-def _file_policy(
+def file_policy(
     policy_path: Path | None, chat_id: int | None
 ) -> tuple[ScreeningPolicy, FacesSetting]:
+    """The group's screening policy and faces setting for photos and documents."""
     if policy_path is None:
         if chat_id is not None:
             raise CliError("--chat needs --policy FILE", ExitCode.USAGE)

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit.runner import SERIAL_FIRST, AuditSummary
+from bot.audit.runner import AuditSummary
+from bot.audit.text_screening import SERIAL_FIRST
 from bot.cli import main
 from bot.cli.audit import Progress, ScreenerFromPolicy
 from tests.audit.exports import (
@@ -104,14 +105,14 @@ def telegram_folder(tmp_path: Path) -> Path:
 def test_a_telegram_export_folder_gives_a_summary_and_three_redacted_outputs(audit, tmp_path):
     folder = telegram_folder(tmp_path)
     html, csv_file, jsonl = tmp_path / "r.html", tmp_path / "r.csv", tmp_path / "r.jsonl"
-    result = audit(folder, "--out", html, "--csv", csv_file, "--json", jsonl)
+    result = audit(folder, "--out", html, "--csv", csv_file, "--json", jsonl, "--no-media")
     assert result.status == 0, result.stderr
     assert result.stderr == ""  # no progress line when stderr is not a terminal
     out = result.stdout
     assert "Telegram Desktop export (single chat)" in out
     assert "Messages screened:                 4" in out
     assert "Service messages (not screened):   1" in out
-    assert "1 attachment not screened" in out
+    assert "1 of 1 attachment was not (fully) screened (--no-media)" in out
     assert "Breaches:                          2 (remove 2)" in out
     assert "patient.nhs_number" in out
     assert "personal.nino" in out
@@ -189,7 +190,7 @@ def test_whatsapp_exports_in_each_locale(audit, tmp_path, locale):
     assert_no_patient_data(result.stdout, jsonl.read_text(encoding="utf-8"))
 
 
-def test_a_whatsapp_ios_zip_with_media_reports_attachments_not_screened(audit, tmp_path):
+def test_a_whatsapp_ios_zip_audited_without_media_counts_its_attachments(audit, tmp_path):
     chat = (
         f"{LRM}[15/01/2024, 09:30:12] Ward 7: {LRM}Messages and calls are end-to-end encrypted.\n"
         f"[15/01/2024, 09:31:00] Bob: {LRM}<attached: 00000001-PHOTO-2024-01-15-09-31-00.jpg>\n"
@@ -200,9 +201,11 @@ def test_a_whatsapp_ios_zip_with_media_reports_attachments_not_screened(audit, t
         tmp_path / "WhatsApp Chat - Ward 7.zip",
         {"_chat.txt": chat, "00000001-PHOTO-2024-01-15-09-31-00.jpg": b"\xff\xd8\xff"},
     )
-    result = audit(path, "--fail-on", "remove")
+    result = audit(path, "--fail-on", "remove", "--no-media")
     assert result.status == 1
-    assert "2 attachments not screened (1 of them not included in the export)" in result.stdout
+    assert "2 of 2 attachments were not (fully) screened (--no-media)" in result.stdout
+    assert "  left out by the app:             1" in result.stdout
+    assert "  not screened (--no-media):       1" in result.stdout
     assert "personal.nino" in result.stdout
     assert_no_patient_data(result.stdout, result.stderr)
 
@@ -289,7 +292,7 @@ def test_an_output_that_cannot_be_written_fails_before_screening(audit, tmp_path
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 def test_a_full_disk_is_a_clear_error(audit, tmp_path):
-    result = audit(telegram_folder(tmp_path), "--json", "/dev/full")
+    result = audit(telegram_folder(tmp_path), "--json", "/dev/full", "--no-media")
     assert result.status == 5
     assert "cannot write the outputs: No space left on device" in result.stderr
 
@@ -343,7 +346,9 @@ def read_until_closed(controller: int) -> str:
     return b"".join(chunks).decode()
 
 
-def test_a_large_export_on_a_terminal_shows_progress_and_uses_worker_processes(audit, tmp_path):
+def test_a_large_export_on_a_terminal_shows_progress_and_the_same_outputs_with_jobs(
+    audit, tmp_path
+):
     path = large_export(tmp_path / "result.json", screened=1_500)
     serial, parallel = tmp_path / "serial.jsonl", tmp_path / "parallel.jsonl"
     assert audit(path, "--json", serial, "--jobs", "1").status == 0

@@ -12,17 +12,17 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.audit.model import ExportedMessage
+from bot.audit.model import AttachmentStatus, ExportedMessage
 from bot.audit.outputs import (
     CsvWriter,
     HtmlReport,
     JsonLinesWriter,
-    breach_to_json,
     format_summary,
     month_series,
+    reported_to_json,
     spreadsheet_safe,
 )
-from bot.audit.runner import AuditSummary, breach_from, run_audit
+from bot.audit.runner import AuditSummary, reported_from, run_audit
 from bot.moderation import Screener
 from tests.audit.exports import NHS_NUMBER_TEXT, NINO_TEXT, assert_no_patient_data
 from tests.audit.test_runner import ListExport
@@ -77,6 +77,7 @@ def test_json_lines_hold_one_breach_per_line_in_the_public_verdict_shape():
         "author": "<script>alert(1)</script>",
         "edited": True,
         "forwarded": False,
+        "breach": True,
         "action": "remove",
         "categories": ["patient.nhs_number"],
         "redacted": "Bed 4 NHS no [NHS number], bloods\nplease",
@@ -158,12 +159,24 @@ def test_the_terminal_summary_gives_counts_categories_authors_and_months():
     assert_no_patient_data(text)
 
 
-def test_the_summary_reports_attachments_not_screened():
-    summary = AuditSummary(attachments=3, attachments_left_out=1)
-    assert "3 attachments not screened (1 of them not included in the export)" in format_summary(
-        summary
+def test_the_summary_counts_attachments_by_what_became_of_them():
+    statuses = Counter(
+        {
+            AttachmentStatus.SCREENED: 5,
+            AttachmentStatus.MISSING: 2,
+            AttachmentStatus.LEFT_OUT: 1,
+        }
     )
-    assert "1 attachment not screened:" in format_summary(AuditSummary(attachments=1))
+    text = format_summary(AuditSummary(attachments=8, attachment_statuses=statuses))
+    assert re.search(r"Attachments:\s+8 \(5 screened, 3 not fully\)", text)
+    assert re.search(r"  not found in the export:\s+2", text)
+    assert re.search(r"  left out by the app:\s+1", text)
+    assert "3 of 8 attachments were not (fully) screened: look at them by hand" in text
+    skipped = Counter({AttachmentStatus.SKIPPED: 1})
+    text = format_summary(AuditSummary(attachments=1, attachment_statuses=skipped))
+    assert re.search(r"  not screened \(--no-media\):\s+1", text)
+    assert "1 of 1 attachment was not (fully) screened (--no-media)." in text
+    assert "Attachments:" not in format_summary(AuditSummary())
 
 
 def test_month_series_fills_the_gaps_and_puts_undated_last():
@@ -178,10 +191,10 @@ def test_month_series_fills_the_gaps_and_puts_undated_last():
     assert month_series(Counter()) == []
 
 
-def test_breach_to_json_leaves_out_what_a_message_does_not_have():
+def test_reported_to_json_leaves_out_what_a_message_does_not_have():
     message = ExportedMessage(ref="#9", text=NHS_NUMBER_TEXT)
-    breach = breach_from(message, Screener().screen(message.text))
-    document = breach_to_json(breach)
+    breach = reported_from(message, Screener().screen(message.text))
+    document = reported_to_json(breach)
     assert document["date"] is None
     assert document["author"] is None
     assert {"chat", "id", "line"}.isdisjoint(document)

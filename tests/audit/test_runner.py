@@ -10,9 +10,10 @@ from functools import partial
 
 import pytest
 
-from bot.audit import runner
+from bot.audit import text_screening
 from bot.audit.model import ExportedAttachment, ExportedMessage, ExportError, MessageKind, ReadNotes
-from bot.audit.runner import AuditSummary, Breach, run_audit, screen_messages
+from bot.audit.runner import AuditSummary, ReportedMessage, run_audit
+from bot.audit.text_screening import screen_messages
 from bot.moderation import Action, Screener, Verdict
 from tests.audit.exports import NHS_NUMBER_TEXT, NINO_TEXT, assert_no_patient_data
 
@@ -34,10 +35,10 @@ class ListExport:
 
 @dataclass
 class CollectingSink:
-    breaches: list[Breach] = field(default_factory=list)
+    breaches: list[ReportedMessage] = field(default_factory=list)
     closed_with: AuditSummary | None = None
 
-    def write(self, breach: Breach) -> None:
+    def write(self, breach: ReportedMessage) -> None:
         self.breaches.append(breach)
 
     def close(self, summary: AuditSummary) -> None:
@@ -179,7 +180,8 @@ def screened_until_the_break(
 
 def test_worker_processes_give_the_same_verdicts_in_order_up_to_a_break(monkeypatch):
     # Small chunks: a short export keeps many chunks in flight across the workers.
-    monkeypatch.setattr(runner, "CHUNK_SIZE", 40)
+    monkeypatch.setattr(text_screening, "CHUNK_SIZE", 40)
+    monkeypatch.setattr(text_screening, "SCREEN_WHILE_WORKERS_START", False)
     messages = many_messages(703)
     serial = list(screen_messages(messages, Screener, jobs=1))
     parallel = screened_until_the_break(
@@ -194,3 +196,10 @@ def test_worker_processes_give_the_same_verdicts_in_order_up_to_a_break(monkeypa
         "patient.nhs_number": with_text(messages, NHS_NUMBER_TEXT),
         "personal.nino": with_text(messages, NINO_TEXT),
     }
+
+
+def test_messages_screened_here_while_workers_start_are_screened_the_same():
+    # The export ends long before the workers are ready: this process screens it all.
+    messages = many_messages(703)
+    serial = list(screen_messages(messages, Screener, jobs=1))
+    assert list(screen_messages(messages, Screener, jobs=2, serial_first=10)) == serial

@@ -91,22 +91,34 @@ def test_a_photo_caption_is_the_text_and_the_photo_an_attachment():
     document = telegram_message(6, "wound on day 3") | {"photo": "photos/photo_1.jpg"}
     message = message_from_json(document)
     assert message.text == "wound on day 3"
-    assert [(a.kind, a.included) for a in message.attachments] == [("photo", True)]
+    assert [(a.kind, a.included, a.path) for a in message.attachments] == [
+        ("photo", True, "photos/photo_1.jpg")
+    ]
 
 
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({"file": "files/letter.pdf", "mime_type": "application/pdf"}, [("document", True)]),
-        ({"file": NOT_INCLUDED, "media_type": "voice_message"}, [("audio", False)]),
-        ({"file": "video_files/a.mp4", "media_type": "video_file"}, [("video", True)]),
+        (
+            {"file": "files/letter.pdf", "mime_type": "application/pdf"},
+            [("document", True, "files/letter.pdf")],
+        ),
+        ({"file": NOT_INCLUDED, "media_type": "voice_message"}, [("audio", False, None)]),
+        (
+            {"file": "video_files/a.mp4", "media_type": "video_file"},
+            [("video", True, "video_files/a.mp4")],
+        ),
         ({"file": "stickers/s.webp", "media_type": "sticker"}, []),
-        ({"photo": NOT_INCLUDED}, [("photo", False)]),
+        ({"photo": NOT_INCLUDED}, [("photo", False, None)]),
+        (
+            {"photo": "photos/p.jpg", "file": "files/a.xlsx"},
+            [("photo", True, "photos/p.jpg"), ("document", True, "files/a.xlsx")],
+        ),
     ],
 )
 def test_files_are_attachments_whether_or_not_downloaded(fields, expected):
     message = message_from_json(telegram_message(7, "") | fields)
-    assert [(a.kind, a.included) for a in message.attachments] == expected
+    assert [(a.kind, a.included, a.path) for a in message.attachments] == expected
     assert not message.is_screenable
 
 

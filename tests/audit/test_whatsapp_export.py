@@ -206,35 +206,49 @@ IOS_DOCUMENT = (
 )
 
 
+IOS_PHOTO = "00000012-PHOTO-2024-01-15-09-30-12.jpg"
+
+
 @pytest.mark.parametrize(
-    ("rest", "text", "kinds", "included"),
+    ("rest", "text", "attachments"),
     [
-        ("Bob: <Media omitted>", "", ["media"], [False]),
-        (f"Bob: {LRM}image omitted", "", ["photo"], [False]),
-        (f"Bob: {LRM}video omitted", "", ["video"], [False]),
-        (f"Bob: {LRM}sticker omitted", "", [], []),
-        (f"Bob: {LRM}<attached: 00000012-PHOTO-2024-01-15-09-30-12.jpg>", "", ["photo"], [True]),
-        (f"Bob: {PHOTO_NAME} (file attached)", "", ["photo"], [True]),
-        (f"Bob: {PHOTO_NAME} (file attached)\nbed 4 wound", "bed 4 wound", ["photo"], [True]),
-        ("Bob: Smith J letter.pdf (file attached)", "Smith J letter.pdf", ["document"], [True]),
+        ("Bob: <Media omitted>", "", [("media", None)]),
+        (f"Bob: {LRM}image omitted", "", [("photo", None)]),
+        (f"Bob: {LRM}video omitted", "", [("video", None)]),
+        (f"Bob: {LRM}sticker omitted", "", []),
+        (f"Bob: {LRM}<attached: {IOS_PHOTO}>", "", [("photo", IOS_PHOTO)]),
+        (f"Bob: {PHOTO_NAME} (file attached)", "", [("photo", PHOTO_NAME)]),
+        (f"Bob: {PHOTO_NAME} (file attached)\nbed 4 wound", "bed 4 wound", [("photo", PHOTO_NAME)]),
+        (
+            "Bob: Smith J letter.pdf (file attached)",
+            "Smith J letter.pdf",
+            [("document", "Smith J letter.pdf")],
+        ),
         (
             f"Bob: {IOS_DOCUMENT}",
             f"{LRM}Smith discharge.pdf • {LRM}3 pages Smith discharge.pdf",
-            ["document"],
-            [True],
+            [("document", "00000013-Smith discharge.pdf")],
         ),
-        ("Bob: STK-20240115-WA0003.webp (file attached)", "", [], []),
+        ("Bob: STK-20240115-WA0003.webp (file attached)", "", []),
+        (
+            "Bob: ../../secret.jpg (file attached)",
+            "../../secret.jpg",
+            [("photo", "../../secret.jpg")],
+        ),
     ],
 )
 def test_media_lines_become_attachments_and_chosen_file_names_stay_to_screen(
-    tmp_path, rest: str, text: str, kinds: list[str], included: list[bool]
+    tmp_path, rest: str, text: str, attachments: list[tuple[str, str | None]]
 ):
+    """A named file is in the export (its path kept to open it); an omitted one is not."""
     messages, _ = read(write(tmp_path, f"15/01/2024, 09:30 - {rest}\n"))
     (message,) = messages
     assert message.kind is MessageKind.MESSAGE
     assert message.text == text
-    assert [a.kind for a in message.attachments] == kinds
-    assert [a.included for a in message.attachments] == included
+    assert [(a.kind, a.path) for a in message.attachments] == attachments
+    assert [a.included for a in message.attachments] == [
+        path is not None for _, path in attachments
+    ]
 
 
 def test_the_edited_mark_is_taken_off_and_remembered(tmp_path):
