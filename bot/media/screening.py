@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -166,10 +166,14 @@ def screen_file_data(
             f"file too large ({len(data) / 1024 / 1024:.1f} MB; the limit is "
             f"{limits.max_file_bytes / 1024 / 1024:.0f} MB)",
         )
-    collector = _Collector(screeners_for(policy))
+    screeners = screeners_for(policy)
+    collector = _Collector(screeners)
     budget = Budget(limits)  # started once the detectors are ready: their set-up is not the file's
     extractor = _Extractor(
-        engines or Engines(), budget, look_for_faces=faces is not FacesSetting.OFF
+        engines or Engines(),
+        budget,
+        look_for_faces=faces is not FacesSetting.OFF,
+        redact_name=lambda name: screeners.text.screen(name).redacted_text,
     )
     try:
         for part in extractor.parts(data, name):
@@ -192,8 +196,15 @@ def screen_file_data(
 class _Extractor:
     """Turns a file, and whatever it contains, into text parts; notes faces on the way."""
 
-    def __init__(self, engines: Engines, budget: Budget, look_for_faces: bool) -> None:
+    def __init__(
+        self,
+        engines: Engines,
+        budget: Budget,
+        look_for_faces: bool,
+        redact_name: Callable[[str], str],
+    ) -> None:
         self.engines = engines
+        self.redact_name = redact_name
         self.budget = budget
         self.look_for_faces = look_for_faces
         self.faces: list[FaceHit] = []
@@ -222,7 +233,9 @@ class _Extractor:
 
     def _archive(self, data: bytes, prefix: str, depth: int) -> Iterator[TextPart]:
         for member, member_data, problem in archive_members(data, self.budget, depth + 1):
-            label = f"{prefix}{member}"
+            # A file's name can name a patient: it is screened, and shown redacted.
+            label = f"{prefix}{self.redact_name(member)}"
+            yield TextPart(source=f"{label}, file name", text=member)
             if member_data is None:
                 self.budget.skip(f"{label}: {problem}")
                 continue

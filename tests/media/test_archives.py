@@ -37,6 +37,26 @@ def test_a_clean_zip_is_allowed(screen) -> None:
     assert verdict.parts_screened >= 2
 
 
+def test_a_file_in_a_zip_named_after_a_patient_is_found_and_never_shown(screen) -> None:
+    archive = samples.zipped(
+        {
+            "Mrs Thornbury DOB 12.03.1948/letter.txt": b"Please see the attached.",
+            "rota.xlsx": samples.rota_workbook(),
+        }
+    )
+    verdict = screen(archive, "letters.zip")
+    assert verdict.action is Action.REMOVE
+    assert {item.finding.category for item in verdict.findings} >= {"patient.dob"}
+    shown = " ".join(
+        [
+            *(item.part for item in verdict.findings),
+            *(item.finding.evidence for item in verdict.findings),
+        ]
+    )
+    assert "Thornbury" not in shown
+    assert "12.03.1948" not in shown
+
+
 def test_a_zip_bomb_is_refused_without_unpacking(screen) -> None:
     bomb = samples.zipped({"zeros.txt": b"\x00" * (50 * 1024 * 1024)})
     assert len(bomb) < 100_000
