@@ -253,10 +253,10 @@ class _Hits:
     def within(
         self, rule: int, kind: int, group: int, low: int, high: int, outside: Span | None = None
     ) -> bool:
-        return any(
-            _any_within(spans, low, high, outside)
-            for spans in self.by_role.get((rule, kind, group), ())
-        )
+        for spans in self.by_role.get((rule, kind, group), ()):  # a loop: this is hot
+            if _any_within(spans, low, high, outside):
+                return True
+        return False
 
     def token_span(self, start: int, end: int) -> Span:
         """Tokens covered by the stream characters [start, end), spaces around ignored."""
