@@ -67,11 +67,14 @@ def main() -> None:
         screener.screen(text)
 
     latencies: list[float] = []
+    rounds: list[float] = []
     started = time.perf_counter()
     cpu_started = time.thread_time()
     for _ in range(ROUNDS):
+        round_started = time.perf_counter()
         for text in texts:
             latencies.append(time_call(lambda text=text: screener.screen(text)))
+        rounds.append(time.perf_counter() - round_started)
     elapsed = time.perf_counter() - started
     cpu_elapsed = time.thread_time() - cpu_started
     latencies.sort()
@@ -82,6 +85,9 @@ def main() -> None:
     print(f"{'messages per second':34} {len(latencies) / elapsed:>12,.0f}")
     # CPU time is what one core spends; wall time also counts other programs' turns.
     print(f"{'messages per CPU-second':34} {len(latencies) / cpu_elapsed:>12,.0f}")
+    # The fastest pass over the corpus: what the core does when nothing else
+    # (another VM, say) takes its turns; the mean above includes those.
+    print(f"{'messages per second, best round':34} {len(texts) / min(rounds):>12,.0f}")
     print(f"{'p50 per message (ms)':34} {statistics.median(latencies) * 1000:>12.3f}")
     print(f"{'p99 per message (ms)':34} {latencies[int(len(latencies) * 0.99)] * 1000:>12.3f}")
     print(f"{'max per message (ms)':34} {latencies[-1] * 1000:>12.3f}")

@@ -177,11 +177,12 @@ class _Needs:
 class _KeyIndex:
     """Key ids by what finding them means, for set operations instead of loops."""
 
-    __slots__ = ("by_rule", "negators", "rules_text", "starts", "triggers", "words")
+    __slots__ = ("by_rule", "negators", "rules_text", "starts", "triggering", "triggers", "words")
 
     def __init__(self, roles: list[_KeyRoles], phrases: list[str]) -> None:
         self.triggers = frozenset(key for key, meaning in enumerate(roles) if meaning.direct)
         self.starts = frozenset(key for key, meaning in enumerate(roles) if meaning.starts)
+        self.triggering = self.triggers | self.starts
         self.negators = frozenset(key for key, meaning in enumerate(roles) if meaning.negator)
         self.rules_text = frozenset(key for key, meaning in enumerate(roles) if meaning.rules_text)
         by_rule: dict[int, set[int]] = {}
@@ -214,14 +215,18 @@ class _Hits:
         self.count = len(tokens.forms)
         self.by_role: dict[Role, list[list[Span]]] = {}
         self.negator_ends: list[int] = []
+        self.rules_text = False
         hits = list(automaton.iter(stream))
         found = {key for _, key in hits}
-        self.rules_text = not found.isdisjoint(index.rules_text)
+        if found.isdisjoint(index.triggering) and not needs.pattern_rules:
+            self.active: set[int] = set()  # the common case: no rule can start here
+            return
         direct = {rule for key in found & index.triggers for rule in roles[key].direct}
         started = {rule for key in found & index.starts for rule in roles[key].starts}
         self.active = needs.worth_applying(found, direct, started)
         if not self.active:
             return
+        self.rules_text = not found.isdisjoint(index.rules_text)
         wanted = found & index.negators
         for rule in self.active:
             wanted |= found & index.by_rule.get(rule, frozenset())
