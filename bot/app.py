@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.codeofconduct.policy_file import load_policy
+from bot.codeofconduct.policy_file import PolicyFile, VerificationMethod, load_policy
 from bot.config import Settings
 from bot.enforcement.attachment_queue import AttachmentQueue
 from bot.enforcement.enforcer import Enforcer
@@ -36,10 +36,14 @@ from bot.handlers import (
     membership,
     messages,
     private_commands,
+    verification,
 )
 from bot.handlers.context import ATTACHMENTS, ENFORCER, REVIEWER, SERVICES
 from bot.membership.deadlines import DeadlineSweeper
 from bot.membership.gate import Gatekeeper
+from bot.membership.mailer import Mailer
+from bot.membership.verification import Verifier
+from bot.membership.verification_job import sweep_periodically
 from bot.policy_reload import reload_when_changed
 from bot.polling import ReliablePoller
 from bot.retention_job import purge_periodically
@@ -75,6 +79,8 @@ async def start_bot(settings: Settings) -> RunningBot:
     if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         raise BotSetupError(f"no Telegram token: {TOKEN_HELP}")
     policy = load_policy(settings.policy_file)
+    mailer = Mailer(settings)
+    _check_mail_for_verification(policy, mailer)
     database = await open_database(settings)
     application = (
         Application.builder()
@@ -102,7 +108,9 @@ async def start_bot(settings: Settings) -> RunningBot:
     enforcer = Enforcer(services)
     attachments = AttachmentQueue(services, enforcer, application.bot)
     gatekeeper = Gatekeeper(services)
+    verifier = Verifier(services, mailer)
     _register(application, services, enforcer, attachments, gatekeeper)
+    verification.register(application, verifier)
     await application.start()
     services.spawn(enforcer.resume())
     services.spawn(attachments.run())
@@ -114,11 +122,29 @@ async def start_bot(settings: Settings) -> RunningBot:
                 services, settings.policy_file, settings.policy_reload_seconds, on_change
             )
         )
+    services.spawn(sweep_periodically(verifier, settings.verification_sweep_seconds))
     services.spawn(purge_periodically(database, RetentionPolicy.from_settings(settings)))
     log.info("StaffGuard is running as @%s", application.bot.username)
     log.info("database: %s", database.url_redacted)
     log.info("%s", quarantine.describe())
     return RunningBot(application, services)
+
+
+def _check_mail_for_verification(policy: PolicyFile, mailer: Mailer) -> None:
+    """A group that verifies staff by email cannot work without a mail server."""
+    groups = [policy.group(None), *(policy.group(chat_id) for chat_id in policy.groups)]
+    needing = [
+        group
+        for group in groups
+        if group.settings.verification.required
+        and VerificationMethod.EMAIL in group.settings.verification.methods
+    ]
+    if needing and not mailer.configured:
+        where = ", ".join(str(group.chat_id or "every group") for group in needing)
+        raise BotSetupError(
+            f"staff verification by email is required ({where}) but no mail server is set: "
+            "set STAFFGUARD_SMTP_HOST and STAFFGUARD_SMTP_SENDER"
+        )
 
 
 def send_rates(settings: Settings) -> SendRates:

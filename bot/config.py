@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     quarantine_retention_days: int = Field(default=30, ge=1, le=3650)
     incident_retention_days: int = Field(default=730, ge=1, le=36500)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The mail server that sends staff-verification codes to work email addresses.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = ""
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    # Seconds between looks for overdue join requests, run-out verifications and leavers.
+    verification_sweep_seconds: float = Field(default=60, gt=0, le=86400)
 
     @field_validator("database_url")
     @classmethod
@@ -84,6 +94,17 @@ class Settings(BaseSettings):
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("STAFFGUARD_WEBHOOK_SECRET must be set with STAFFGUARD_WEBHOOK_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _mail_needs_sender(self) -> Settings:
+        if self.smtp_host and not regex.fullmatch(
+            r"(?:[^<>]*<)?[^@\s<>]+@[^@\s<>]+>?", self.smtp_sender
+        ):
+            raise ValueError(
+                "STAFFGUARD_SMTP_SENDER must be set with STAFFGUARD_SMTP_HOST "
+                "(e.g. StaffGuard <staffguard@trust.nhs.uk>)"
+            )
         return self
 
     @field_validator("policy_file")

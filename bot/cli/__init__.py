@@ -27,7 +27,9 @@ COMMANDS = {
     "members": "members",
     "policy": "policy",
     "report": "report",
+    "roster": "roster",
     "run": "run",
+    "staff": "staff",
 }
 
 

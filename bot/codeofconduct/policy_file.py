@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from difflib import get_close_matches
+from enum import StrEnum
 from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -33,6 +34,7 @@ from pydantic import (
     ValidationInfo,
     create_model,
     field_validator,
+    model_validator,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -149,6 +151,15 @@ def _url(value: str) -> str:
     return value
 
 
+def _email_domain(value: str) -> str:
+    domain = value.strip().casefold().removeprefix("@")
+    if not regex.fullmatch(
+        r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+", domain
+    ):
+        raise ValueError(f"not an email domain (e.g. nhs.net): {value!r}")
+    return domain
+
+
 def _chat_id(value: int) -> int:
     if value >= 0:
         raise ValueError("a group's chat id is negative (a supergroup's starts with -100)")
@@ -226,6 +237,7 @@ ConductCategoryName = Annotated[str, AfterValidator(_conduct_category)]
 CategorySetting = Annotated[Action | bool, PlainValidator(_category_setting)]
 FacesSettingField = Annotated[FacesSetting, PlainValidator(_faces_setting)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_email)]
+EmailDomain = Annotated[str, AfterValidator(_email_domain)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_phone)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_url)]
 ChatId = Annotated[int, AfterValidator(_chat_id)]
@@ -334,6 +346,45 @@ class Membership(_Model):
         return value
 
 
+class VerificationMethod(StrEnum):
+    EMAIL = "email"  # a one-time code sent to a work email address in an allowed domain
+    ROSTER = "roster"  # on the staff roster the trust uploads (`staffguard roster import`)
+
+
+class Verification(_Model):
+    """Staff verification: join requests are approved only for verified staff.
+
+    Off by default; a group that turns it on must be set to "approve new members"
+    in Telegram, so people join by request, and the bot needs the right to add members.
+    """
+
+    required: bool = False
+    methods: Annotated[tuple[VerificationMethod, ...], Field(min_length=1)] = (
+        VerificationMethod.EMAIL,
+        VerificationMethod.ROSTER,
+    )
+    email_domains: tuple[EmailDomain, ...] = ("nhs.net",)
+    code_valid_for: Duration = timedelta(minutes=15)
+    code_attempts: int = Field(5, ge=1, le=10)
+    # How long a verification lasts before the member is asked to verify again.
+    valid_for: DurationOrNever = timedelta(days=365)
+    # A join request nobody has verified in this time is declined (they may ask again).
+    request_timeout: Duration = timedelta(hours=24)
+
+    @model_validator(mode="after")
+    def _email_needs_domains(self) -> Verification:
+        if VerificationMethod.EMAIL in self.methods and not self.email_domains:
+            raise ValueError("email verification needs at least one domain in email_domains")
+        return self
+
+    def allows_domain(self, email: str) -> bool:
+        """Whether the address is in an allowed domain (or one of its subdomains)."""
+        domain = email.rpartition("@")[2].casefold()
+        return any(
+            domain == allowed or domain.endswith("." + allowed) for allowed in self.email_domains
+        )
+
+
 def _text_overrides_model() -> type[BaseModel]:
     """A model with one optional field per text key, so each text is checked for its key."""
     fields: dict[str, Any] = {
@@ -369,6 +420,7 @@ class PolicySettings(_Model):
     signpost_repeat_hours: int = Field(24, ge=0, le=720)
     faces: FacesSettingField = FacesSetting.FLAG
     membership: Annotated[Membership, BeforeValidator(_none_is_empty)] = Membership()
+    verification: Annotated[Verification, BeforeValidator(_none_is_empty)] = Verification()
 
     def text_overrides(self) -> dict[str, str]:
         return self.texts.model_dump(by_alias=True, exclude_none=True)
@@ -460,19 +512,22 @@ class GroupPolicy:
             "strikes": settings.strikes.model_dump(),
             "signpost_repeat_hours": settings.signpost_repeat_hours,
             "faces": settings.faces.value,
-            "membership": membership_document(settings.membership),
+            "membership": durations_document(settings.membership),
+            "verification": durations_document(settings.verification),
             "quarantine_retention_days": self.quarantine_retention_days,
         }
 
 
-def membership_document(membership: Membership) -> dict[str, Any]:
-    """The membership settings as the policy file writes them (durations as 24h, 7d)."""
-    document = membership.model_dump()
+def durations_document(section: BaseModel) -> dict[str, Any]:
+    """A section as the policy file writes it (durations as 24h, 7d; `never` for none)."""
+    document = section.model_dump(mode="python")
     for key, value in document.items():
         if isinstance(value, timedelta):
             document[key] = format_duration(value)
-        elif value is None and key.endswith("_after"):
+        elif value is None and key.endswith(("_after", "valid_for")):
             document[key] = "never"
+        elif isinstance(value, tuple):
+            document[key] = [str(item) for item in value]
     return document
 
 

@@ -78,6 +78,16 @@ _EXTRA_PARAMS: dict[str, frozenset[str]] = {
     "membership.removed": frozenset({"member_name"}),
     "membership.declined": frozenset({"member_name"}),
     "membership.adder_told": frozenset({"member_name"}),
+    "verification.ask": frozenset({"member_name", "email_domains"}),
+    "verification.code_sent": frozenset({"email", "time_left"}),
+    "verification.email_refused": frozenset({"email", "email_domains"}),
+    "verification.code_wrong": frozenset({"attempts_left"}),
+    "verification.hint": frozenset({"email_domains"}),
+    "verification.approved": frozenset({"member_name"}),
+    "verification.timed_out": frozenset({"time_left"}),
+    "verification.expired": frozenset({"member_name"}),
+    "verification.renewed": frozenset({"member_name"}),
+    "verification.email_body": frozenset({"code", "time_left"}),
 }
 
 # How an admin alert words what happened to the message.

@@ -119,6 +119,12 @@ class TelegramGateway:
             lambda: self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
         )
 
+    async def approve_join_request(self, chat_id: int, user_id: int) -> Attempt:
+        return await self._call(lambda: self.bot.approve_chat_join_request(chat_id, user_id))
+
+    async def decline_join_request(self, chat_id: int, user_id: int) -> Attempt:
+        return await self._call(lambda: self.bot.decline_chat_join_request(chat_id, user_id))
+
     async def admins(self, chat_id: int, *, fresh: bool = False) -> tuple[ChatMember, ...]:
         """The group's human admins, cached briefly; empty if Telegram will not say."""
         cached = self._admins.get(chat_id)

@@ -189,7 +189,7 @@ class Gatekeeper:
                 AuditAction.MEMBER_RELEASED,
                 chat_id,
                 member.user_id,
-                detail=_outcome(released.ok, released.detail),
+                detail=outcome_detail(released.ok, released.detail),
             )
         await self._delete_prompt(chat_id, prompt)
         thanks = group.texts.render("membership.agreed", group_title=title, member_name=member.name)
@@ -300,7 +300,7 @@ class Gatekeeper:
                     row.chat_id,
                     row.user_id,
                     reason=why,
-                    detail=_outcome(False, removed.detail),
+                    detail=outcome_detail(False, removed.detail),
                 )
             return
         texts = self.services.group(row.chat_id).texts
@@ -326,7 +326,7 @@ class Gatekeeper:
                     row.user_id,
                     detail={"how": "no answer in time", "added_by": row.added_by},
                 )
-            detail = _outcome(True)
+            detail = outcome_detail(True)
             if told is not None:
                 detail.update(adder_told=told.ok, adder_problem=told.detail)
             await record_member_step(
@@ -432,7 +432,7 @@ class Gatekeeper:
                     AuditAction.MEMBER_RESTRICTED,
                     row.chat_id,
                     row.user_id,
-                    detail=_outcome(restricted.ok, restricted.detail),
+                    detail=outcome_detail(restricted.ok, restricted.detail),
                 )
             fresh = await get_agreement(session, row.chat_id, row.user_id)
             if fresh is not None and asked.where is not Where.NOWHERE:
@@ -535,7 +535,7 @@ def _nothing_pending(row: MemberAgreement | None, title: str) -> Answer:
     return Answer(f"There's nothing waiting for you to agree to in {title}.")
 
 
-def _outcome(ok: bool, problem: str = "") -> dict[str, object]:
+def outcome_detail(ok: bool, problem: str = "") -> dict[str, object]:
     return {"outcome": "done"} if ok else {"outcome": "failed", "problem": problem}
 
 

@@ -1,9 +1,8 @@
-"""Whether members are verified staff: the interface the member views read.
+"""Whether members are verified staff, as the member views show it.
 
-Staff verification (work-email codes, the trust's roster, expiry and
-revocation) fills this in; until then every member is "unknown". The views
-call `verification_statuses` once per group with every member they show, so
-an implementation can answer with one query.
+The views call `verification_statuses` once per group with every member they
+show; it answers with one query. A member with no verification recorded is
+"unknown" (the group may not require it, or they joined before it did).
 """
 
 from __future__ import annotations
@@ -13,6 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.columns import utc_now
+from bot.storage.models import StaffVerification
+from bot.storage.verification import verifications_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,4 +41,15 @@ async def verification_statuses(
     session: AsyncSession, chat_id: int, user_ids: Sequence[int]
 ) -> Mapping[int, VerificationStatus]:
     """Each member's verification in the group; a member left out is `UNKNOWN`."""
-    return {}
+    now = utc_now()
+    return {
+        row.user_id: _status(row, now) for row in await verifications_in(session, chat_id, user_ids)
+    }
+
+
+def _status(row: StaffVerification, now: datetime) -> VerificationStatus:
+    if row.revoked_at is not None:
+        return VerificationStatus("revoked", None, row.method)
+    if row.expires_at is not None and row.expires_at <= now:
+        return VerificationStatus("expired", row.expires_at, row.method)
+    return VerificationStatus("verified", row.expires_at, row.method)

@@ -89,6 +89,15 @@ class AuditAction(StrEnum):
     MEMBER_LEFT = "member.left"
     MEMBER_REMOVED = "member.removed"
     CONSENT_REFUSED = "member.consent_refused"
+    # Staff verification; the same detail, never an email address in full.
+    JOIN_REQUESTED = "member.join_requested"
+    CODE_SENT = "member.code_sent"
+    VERIFIED = "member.verified"
+    JOIN_APPROVED = "member.join_approved"
+    JOIN_DECLINED = "member.join_declined"
+    VERIFICATION_EXPIRED = "member.verification_expired"
+    VERIFICATION_REVOKED = "member.verification_revoked"
+    ROSTER_IMPORTED = "roster.imported"
 
 
 class AgreementStatus(StrEnum):
@@ -104,6 +113,13 @@ class AskedBecause(StrEnum):
     JOINED = "joined"
     ADDED = "added"  # someone else added them: they must consent to being a member
     CODE_CHANGED = "code_changed"  # they agreed to an earlier version of the code
+
+
+class JoinRequestStatus(StrEnum):
+    PENDING = "pending"  # waiting for the person to verify
+    APPROVED = "approved"
+    DECLINED = "declined"  # too many wrong codes, or not verified in time
+    CLOSED = "closed"  # handled elsewhere (an admin, or the person withdrew it)
 
 
 class Base(DeclarativeBase):
@@ -403,3 +419,83 @@ class MemberAgreement(Base):
     remove_at: Mapped[datetime | None]
     agreed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class JoinRequest(Base):
+    """A request to join a group that requires verified staff, and what became of it."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (Index("ix_join_requests_status_decide_by", "status", "decide_by"),)
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("groups.chat_id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16), default=JoinRequestStatus.PENDING.value)
+    # The private chat Telegram lets the bot write to about the request.
+    user_chat_id: Mapped[int] = mapped_column(BigInteger)
+    requested_at: Mapped[datetime]
+    decide_by: Mapped[datetime]  # declined if nobody has verified by then
+    decided_at: Mapped[datetime | None]
+
+
+class VerificationCode(Base):
+    """The one-time code last emailed to a person, kept only as a salted hash."""
+
+    __tablename__ = "verification_codes"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    email_hash: Mapped[str] = mapped_column(String(64))
+    email_shown: Mapped[str] = mapped_column(String(160))  # masked: j***@nhs.net
+    method: Mapped[str] = mapped_column(String(16))  # what the address qualified by
+    code_salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts_left: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class StaffVerification(Base):
+    """A member verified as staff for a group: how, until when, and whether withdrawn.
+
+    A withdrawal (a leaver) is recorded first and carried out by the running bot,
+    which removes them from the group and records when (`removed_at`).
+    """
+
+    __tablename__ = "staff_verifications"
+    __table_args__ = (
+        Index("ix_staff_verifications_email_hash", "email_hash"),
+        Index("ix_staff_verifications_expires_at", "expires_at"),
+    )
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("groups.chat_id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    method: Mapped[str] = mapped_column(String(16))  # "email" or "roster"
+    email_hash: Mapped[str | None] = mapped_column(String(64))
+    email_shown: Mapped[str] = mapped_column(String(160), default="")
+    verified_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]  # None: does not expire
+    expiry_told_at: Mapped[datetime | None]  # the member was told it ran out
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(String(200), default="")
+    removed_at: Mapped[datetime | None]  # removed from the group after the withdrawal
+
+
+class RosterEntry(Base):
+    """One person on the staff roster the trust uploads; an address only as a hash."""
+
+    __tablename__ = "staff_roster"
+    __table_args__ = (
+        Index("ix_staff_roster_email_hash", "email_hash"),
+        Index("ix_staff_roster_telegram_user_id", "telegram_user_id"),
+        Index("ix_staff_roster_telegram_username", "telegram_username"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64))
+    email_shown: Mapped[str] = mapped_column(String(160), default="")
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    telegram_username: Mapped[str | None] = mapped_column(String(64))  # lower case, no @
+    imported_at: Mapped[datetime] = mapped_column(default=utc_now)

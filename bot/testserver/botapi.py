@@ -214,6 +214,18 @@ async def unban_chat_member(world: World, params: Params) -> Any:
     return True
 
 
+@method("approveChatJoinRequest")
+async def approve_chat_join_request(world: World, params: Params) -> Any:
+    world.decide_join_request(params.integer("chat_id"), params.integer("user_id"), approve=True)
+    return True
+
+
+@method("declineChatJoinRequest")
+async def decline_chat_join_request(world: World, params: Params) -> Any:
+    world.decide_join_request(params.integer("chat_id"), params.integer("user_id"), approve=False)
+    return True
+
+
 @method("answerCallbackQuery")
 async def answer_callback_query(world: World, params: Params) -> Any:
     world.answer_callback(params.text("callback_query_id"), params.as_dict())

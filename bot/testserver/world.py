@@ -87,6 +87,7 @@ class Chat:
     members: dict[int, Membership] = field(default_factory=dict)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
+    join_requests: set[int] = field(default_factory=set)  # people waiting to be let in
     next_message_id: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def as_api(self) -> dict[str, Any]:
@@ -154,7 +155,11 @@ class World:
     ) -> Chat:
         chat = Chat(chat_id, "supergroup", title=title)
         self.chats[chat_id] = chat
-        rights = {"can_delete_messages": True, "can_restrict_members": True}
+        rights = {
+            "can_delete_messages": True,
+            "can_restrict_members": True,
+            "can_invite_users": True,
+        }
         if bot_rights is not None:
             rights = bot_rights
         chat.members[self.bot.id] = Membership("administrator", rights=rights)
@@ -308,6 +313,33 @@ class World:
         """A member adds another person to the group (sharing their contact details)."""
         self.add_member_update(chat_id, user_id, old="left", new="member", by=by)
 
+    def request_join(self, chat_id: int, user_id: int) -> None:
+        """A person asks to join through an invite link that needs an admin's approval."""
+        chat = self.chat(chat_id)
+        chat.join_requests.add(user_id)
+        self._push(
+            {
+                "chat_join_request": {
+                    "chat": chat.as_api(),
+                    "from": self.users[user_id].as_api(),
+                    "user_chat_id": user_id,
+                    "date": int(time.time()),
+                }
+            }
+        )
+
+    def decide_join_request(self, chat_id: int, user_id: int, *, approve: bool) -> None:
+        """The bot approves or declines a join request (an approval makes them a member)."""
+        self.require_admin_right(chat_id, "can_invite_users")
+        chat = self.chat(chat_id)
+        if user_id not in chat.join_requests:
+            raise BotApiError(400, "Bad Request: HIDE_REQUESTER_MISSING")
+        chat.join_requests.discard(user_id)
+        if approve:
+            was = self.snapshot(chat_id, user_id)
+            self.join(chat_id, user_id)
+            self._push_member_change(chat, user_id, was, self.bot.id, via_join_request=True)
+
     def bot_changed_member(self, chat_id: int, user_id: int, before: Membership) -> None:
         """The bot restricted, banned or unbanned someone: Telegram tells it, as for anyone."""
         chat = self.chat(chat_id)
@@ -319,7 +351,9 @@ class World:
     def send(self, chat_id: int, text: str, extra: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(chat_id)
         if user is not None and not user.started_bot:
-            raise BotApiError(403, "Forbidden: bot can't initiate conversation with a user")
+            if not self._asked_to_join(chat_id):
+                raise BotApiError(403, "Forbidden: bot can't initiate conversation with a user")
+            self.private_chat(chat_id)  # Telegram lets the bot write to someone asking to join
         chat = self.chat(chat_id)
         bot_status = self.membership(chat_id, self.bot.id).status
         if chat.type != "private" and bot_status in ("left", "kicked"):
@@ -463,19 +497,23 @@ class World:
             data["until_date"] = membership.until_date
         return data
 
-    def _push_member_change(self, chat: Chat, user_id: int, was: Membership, by: int) -> None:
+    def _push_member_change(
+        self, chat: Chat, user_id: int, was: Membership, by: int, via_join_request: bool = False
+    ) -> None:
         key = "my_chat_member" if user_id == self.bot.id else "chat_member"
-        self._push(
-            {
-                key: {
-                    "chat": chat.as_api(),
-                    "from": self.users[by].as_api(),
-                    "date": int(time.time()),
-                    "old_chat_member": self._membership_api(user_id, was),
-                    "new_chat_member": self._member_api(chat, user_id),
-                }
-            }
-        )
+        change = {
+            "chat": chat.as_api(),
+            "from": self.users[by].as_api(),
+            "date": int(time.time()),
+            "old_chat_member": self._membership_api(user_id, was),
+            "new_chat_member": self._member_api(chat, user_id),
+        }
+        if via_join_request:
+            change["via_join_request"] = True
+        self._push({key: change})
+
+    def _asked_to_join(self, user_id: int) -> bool:
+        return any(user_id in chat.join_requests for chat in self.chats.values())
 
     def _store_file(self, content: bytes) -> str:
         file_id = f"file{len(self.files) + 1}"
