@@ -23,7 +23,9 @@ async def bot_membership_changed(update: Update, context: ContextTypes.DEFAULT_T
     chat, new = change.chat, change.new_chat_member
     can_delete = isinstance(new, ChatMemberAdministrator) and new.can_delete_messages
     can_restrict = isinstance(new, ChatMemberAdministrator) and new.can_restrict_members
+    can_invite = isinstance(new, ChatMemberAdministrator) and new.can_invite_users
     running = services(context)
+    verifies = running.group(chat.id).settings.verification.required
     async with running.database.transaction() as session:
         try:
             before = await get_group(session, chat.id)
@@ -41,13 +43,21 @@ async def bot_membership_changed(update: Update, context: ContextTypes.DEFAULT_T
         )
     if new.status in _GONE or previous == (new.status, can_delete, can_restrict):
         return  # gone, or a change to rights the bot does not use
-    text = readiness_text(chat.title or "this group", new.status, can_delete, can_restrict)
+    text = readiness_text(
+        chat.title or "this group",
+        new.status,
+        can_delete,
+        can_restrict,
+        can_invite=can_invite or not verifies,  # only a verifying group approves requests
+    )
     await running.gateway.send(chat.id, text)
 
 
-def readiness_text(title: str, status: str, can_delete: bool, can_restrict: bool) -> str:
+def readiness_text(
+    title: str, status: str, can_delete: bool, can_restrict: bool, *, can_invite: bool = True
+) -> str:
     """What the bot can do in the group now, and what it still needs, in plain words."""
-    if status in _ADMIN and can_delete and can_restrict:
+    if status in _ADMIN and can_delete and can_restrict and can_invite:
         return (
             f"StaffGuard is ready in {title}. I'll remove messages that contain patient "
             "information or break the code of conduct, and tell the poster why privately. "
@@ -63,6 +73,8 @@ def readiness_text(title: str, status: str, can_delete: bool, can_restrict: bool
             "the right to restrict members (to mute repeated breaches, and to hold newcomers "
             "until they agree to the rules)"
         )
+    if not can_invite:
+        needs.append("the right to add members (to let verified staff in when they ask to join)")
     return (
         f"Hello {title}: I keep patient information and code-of-conduct breaches out of "
         "this group. Before I can do that, a group owner needs to give me "

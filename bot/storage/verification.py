@@ -59,7 +59,8 @@ async def record_join_request(
     """Record a pending request; False when it is this same request delivered again."""
     await ensure_group(session, chat_id)
     row = await session.get(JoinRequest, (chat_id, user_id), populate_existing=True)
-    if row is not None and row.requested_at == as_utc(requested_at):
+    pending = row is not None and row.status == JoinRequestStatus.PENDING
+    if pending and row is not None and row.requested_at == as_utc(requested_at):
         return False
     if row is None:
         row = JoinRequest(chat_id=chat_id, user_id=user_id)
