@@ -7,6 +7,7 @@ real SMTP server on loopback; the tests read the code from the delivered email.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -184,7 +185,7 @@ async def test_too_many_wrong_codes_decline_the_request(tmp_path: Path) -> None:
 
 
 async def test_the_roster_lets_staff_in_by_their_telegram_account(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async with verified_group(tmp_path) as (bot, mail):
         roster = tmp_path / "roster.csv"
@@ -202,6 +203,15 @@ async def test_the_roster_lets_staff_in_by_their_telegram_account(
         async with bot.database.transaction() as session:
             status = (await verification_statuses(session, GROUP, [KIT]))[KIT]
         assert (status.state, status.method) == ("verified", "roster")
+
+        capsys.readouterr()
+        shown = await in_cli(
+            "members", "--chat", str(GROUP), "--json", database_url=url, monkeypatch=monkeypatch
+        )
+        assert shown == 0
+        members = {row["user_id"]: row for row in json.loads(capsys.readouterr().out)["members"]}
+        assert members[KIT]["verified"] == "verified"
+        assert members[KIT]["verified_until"] is not None
 
 
 async def test_an_address_on_the_roster_may_verify_outside_the_allowed_domains(
