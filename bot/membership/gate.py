@@ -27,10 +27,10 @@ from bot.codeofconduct.policy_file import GroupPolicy, Membership
 from bot.enforcement.gateway import Attempt
 from bot.enforcement.services import Services
 from bot.membership.asking import Asked, Asker, Question, Where
+from bot.membership.names import group_title, member_name
 from bot.membership.version import code_version
 from bot.storage.columns import utc_now
-from bot.storage.errors import NotFound
-from bot.storage.groups import get_group, get_member, name_group, note_member
+from bot.storage.groups import name_group, note_member
 from bot.storage.members import (
     Deadlines,
     agreed_to_other_versions,
@@ -490,19 +490,10 @@ class Gatekeeper:
             await self.services.gateway.delete(chat_id, message_id)
 
     async def title(self, chat_id: int) -> str:
-        async with self.services.database.transaction() as session:
-            try:
-                return (await get_group(session, chat_id)).title or "the group"
-            except NotFound:
-                return "the group"
+        return await group_title(self.services.database, chat_id)
 
     async def _member_name(self, chat_id: int, user_id: int, unknown: str = "A new member") -> str:
-        async with self.services.database.transaction() as session:
-            try:
-                member = await get_member(session, chat_id, user_id)
-            except NotFound:
-                return unknown
-        return member.display_name or (f"@{member.username}" if member.username else unknown)
+        return await member_name(self.services.database, chat_id, user_id, unknown)
 
     async def _adder(self, row: MemberAgreement) -> Person | None:
         if row.added_by is None:

@@ -28,10 +28,10 @@ from bot.codeofconduct.policy_file import Verification, VerificationMethod
 from bot.enforcement.services import Services
 from bot.membership.gate import Person, outcome_detail
 from bot.membership.mailer import Mailer
+from bot.membership.names import group_title, member_name
 from bot.membership.roster import valid_email
 from bot.storage.columns import utc_now
-from bot.storage.errors import NotFound
-from bot.storage.groups import get_group, get_member, name_group
+from bot.storage.groups import name_group
 from bot.storage.members import record_member_step
 from bot.storage.models import AuditAction, JoinRequest, JoinRequestStatus, StaffVerification
 from bot.storage.verification import (
@@ -137,27 +137,7 @@ class Verifier:
         The welcome goes first: Telegram lets a bot write to someone who has not
         started it only while their join request is open.
         """
-        rules = self.rules(chat_id)
-        now = utc_now()
-        until = now + rules.valid_for if rules.valid_for is not None else None
-        async with self.services.database.transaction() as session:
-            await record_verification(
-                session,
-                chat_id,
-                person.user_id,
-                method=proof.method,
-                email_hash=proof.email_hash,
-                email_shown=proof.email_shown,
-                expires_at=until,
-                now=now,
-            )
-            await record_member_step(
-                session,
-                AuditAction.VERIFIED,
-                chat_id,
-                person.user_id,
-                detail={"method": proof.method, "email": proof.email_shown or None},
-            )
+        await self._record_verified(chat_id, person, proof)
         title = await self.title(chat_id)
         texts = self.services.group(chat_id).texts
         gateway = self.services.gateway
@@ -188,6 +168,29 @@ class Verifier:
                 "ask one of the group's admins to approve your request."
             )
         await gateway.send(user_chat_id, sorry)
+
+    async def _record_verified(self, chat_id: int, person: Person, proof: Proof) -> None:
+        """Verified for the group from now until the policy's `valid_for` runs out."""
+        valid_for = self.rules(chat_id).valid_for
+        now = utc_now()
+        async with self.services.database.transaction() as session:
+            await record_verification(
+                session,
+                chat_id,
+                person.user_id,
+                method=proof.method,
+                email_hash=proof.email_hash,
+                email_shown=proof.email_shown,
+                expires_at=now + valid_for if valid_for is not None else None,
+                now=now,
+            )
+            await record_member_step(
+                session,
+                AuditAction.VERIFIED,
+                chat_id,
+                person.user_id,
+                detail={"method": proof.method, "email": proof.email_shown or None},
+            )
 
     # --- the private conversation --------------------------------------------------------
 
@@ -308,26 +311,7 @@ class Verifier:
             rules = self.rules(chat_id)
             if not _method_accepted(proof.method, proof.email_shown, rules):
                 continue
-            now = utc_now()
-            async with self.services.database.transaction() as session:
-                await record_verification(
-                    session,
-                    chat_id,
-                    person.user_id,
-                    method=proof.method,
-                    email_hash=proof.email_hash,
-                    email_shown=proof.email_shown,
-                    expires_at=now + rules.valid_for if rules.valid_for else None,
-                    now=now,
-                )
-                await record_member_step(
-                    session,
-                    AuditAction.VERIFIED,
-                    chat_id,
-                    person.user_id,
-                    actor=f"telegram:{person.user_id}",
-                    detail={"method": proof.method, "email": proof.email_shown or None},
-                )
+            await self._record_verified(chat_id, person, proof)
             title = await self.title(chat_id)
             texts = self.services.group(chat_id).texts
             replies.append(
@@ -429,22 +413,11 @@ class Verifier:
                 f"verification was withdrawn ({removed.detail}). Please remove them by hand.",
             )
 
-    # --- names -------------------------------------------------------------------------------
-
     async def title(self, chat_id: int) -> str:
-        async with self.services.database.transaction() as session:
-            try:
-                return (await get_group(session, chat_id)).title or "the group"
-            except NotFound:
-                return "the group"
+        return await group_title(self.services.database, chat_id)
 
     async def _name(self, chat_id: int, user_id: int) -> str:
-        async with self.services.database.transaction() as session:
-            try:
-                member = await get_member(session, chat_id, user_id)
-            except NotFound:
-                return "Hello"
-        return member.display_name or "Hello"
+        return await member_name(self.services.database, chat_id, user_id, unknown="Hello")
 
 
 async def _qualifying_method(session: AsyncSession, email: str, rules: Verification) -> str | None:
