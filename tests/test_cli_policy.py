@@ -52,8 +52,12 @@ groups:
 """
 
 
-def staffguard(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def staffguard(
+    *args: str, cwd: Path | None = None, settings: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`staffguard ...` in a process of its own, with only these STAFFGUARD_ settings."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("STAFFGUARD_")}
+    env.update(settings or {})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         capture_output=True,

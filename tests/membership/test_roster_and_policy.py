@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,21 +27,6 @@ def migrated_database(folder: Path) -> str:
 
     asyncio.run(create())
     return url
-
-
-def staffguard_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """`staffguard ...` in a process of its own, with only these STAFFGUARD_ settings."""
-    clean = {
-        name: value for name, value in os.environ.items() if not name.startswith("STAFFGUARD_")
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**clean, **env},
-    )
 
 
 def test_a_roster_reads_addresses_ids_and_usernames_and_skips_blank_lines() -> None:
@@ -96,13 +78,13 @@ def test_roster_import_from_the_command_line_reports_problems_and_keeps_the_old_
     good.write_text("email\nali@nhs.net\nbo@nhs.net\n")
     bad.write_text("email\nali@nhs.net\nnonsense\n")
     env = {"STAFFGUARD_DATABASE_URL": database}
-    first = staffguard_with(env, "roster", "import", str(good), "--actor", "ig")
+    first = staffguard("roster", "import", str(good), "--actor", "ig", settings=env)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("Imported 2 people (2 work email addresses")
-    refused = staffguard_with(env, "roster", "import", str(bad), "--actor", "ig")
+    refused = staffguard("roster", "import", str(bad), "--actor", "ig", settings=env)
     assert refused.returncode == ExitCode.BAD_INPUT
     assert f"{bad}, line 3: the email column does not hold an email address" in refused.stderr
-    shown = staffguard_with(env, "roster", "show")
+    shown = staffguard("roster", "show", settings=env)
     assert shown.stdout.startswith("2 people on the roster (2 work email addresses")
 
 
