@@ -368,6 +368,8 @@ class Verification(_Model):
     code_attempts: int = Field(5, ge=1, le=10)
     # How long a verification lasts before the member is asked to verify again.
     valid_for: DurationOrNever = timedelta(days=365)
+    # A member who has not verified again this long after it ran out is removed.
+    renew_within: DurationOrNever = timedelta(days=30)
     # A join request nobody has verified in this time is declined (they may ask again).
     request_timeout: Duration = timedelta(hours=24)
 
@@ -524,7 +526,7 @@ def durations_document(section: BaseModel) -> dict[str, Any]:
     for key, value in document.items():
         if isinstance(value, timedelta):
             document[key] = format_duration(value)
-        elif value is None and key.endswith(("_after", "valid_for")):
+        elif value is None and key.endswith(("_after", "valid_for", "_within")):
             document[key] = "never"
         elif isinstance(value, tuple):
             document[key] = [str(item) for item in value]

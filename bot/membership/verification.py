@@ -37,6 +37,7 @@ from bot.storage.models import AuditAction, JoinRequest, JoinRequestStatus, Staf
 from bot.storage.verification import (
     check_code,
     decide_request,
+    expired_unremoved,
     expired_untold,
     forget_code,
     is_email_withdrawn,
@@ -70,6 +71,16 @@ class Proof:
     method: str  # "email" or "roster"
     email_hash: str | None = None
     email_shown: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    reason: str  # for the audit trail
+    text_key: str  # what the member is told
+
+
+WITHDRAWN = Removal("verification withdrawn", "verification.revoked")
+NOT_RENEWED = Removal("verification ran out and was not renewed", "verification.lapsed")
 
 
 class Verifier:
@@ -334,7 +345,19 @@ class Verifier:
         async with self.services.database.transaction() as session:
             leavers = await removals_due(session)
         for verification in leavers:
-            await self._remove_leaver(verification)
+            await self._remove(verification, WITHDRAWN)
+        async with self.services.database.transaction() as session:
+            lapsed = await expired_unremoved(session)
+        for verification in lapsed:
+            if self._past_renewal(verification):
+                await self._remove(verification, NOT_RENEWED)
+
+    def _past_renewal(self, verification: StaffVerification) -> bool:
+        renew_within = self.rules(verification.chat_id).renew_within
+        expired = verification.expires_at
+        return (
+            renew_within is not None and expired is not None and expired + renew_within <= utc_now()
+        )
 
     async def _decline(self, request: JoinRequest, reason: str, *, tell: bool = False) -> None:
         declined = await self.services.gateway.decline_join_request(
@@ -383,8 +406,8 @@ class Verifier:
                 detail={"told": told.ok},
             )
 
-    async def _remove_leaver(self, verification: StaffVerification) -> None:
-        """Remove a member whose verification was withdrawn; admins are told if that fails."""
+    async def _remove(self, verification: StaffVerification, why: Removal) -> None:
+        """Remove a member who is no longer verified; admins are told if that fails."""
         chat_id, user_id = verification.chat_id, verification.user_id
         removed = await self.services.gateway.remove_allowing_return(chat_id, user_id)
         title = await self.title(chat_id)
@@ -397,20 +420,20 @@ class Verifier:
                 AuditAction.MEMBER_REMOVED,
                 chat_id,
                 user_id,
-                reason="verification withdrawn",
+                reason=why.reason,
                 detail=outcome_detail(removed.ok, removed.detail),
             )
         gateway = self.services.gateway
         if removed.ok:
             texts = self.services.group(chat_id).texts
-            await gateway.send(user_id, texts.render("verification.revoked", group_title=title))
+            await gateway.send(user_id, texts.render(why.text_key, group_title=title))
             return
         log_chat = self.services.settings.moderation_log_chat_id
         if log_chat is not None:
             await gateway.send(
                 log_chat,
-                f"I couldn't remove member {user_id} from {title} after their staff "
-                f"verification was withdrawn ({removed.detail}). Please remove them by hand.",
+                f"I couldn't remove member {user_id} from {title} ({why.reason}): "
+                f"{removed.detail}. Please remove them by hand.",
             )
 
     async def title(self, chat_id: int) -> str:

@@ -278,6 +278,24 @@ async def expired_untold(
     return list((await session.scalars(query)).all())
 
 
+async def expired_unremoved(
+    session: AsyncSession, now: datetime | None = None, limit: int = 100
+) -> list[StaffVerification]:
+    """Run-out verifications whose member was told and is still to be removed, if need be."""
+    query = (
+        select(StaffVerification)
+        .where(
+            StaffVerification.revoked_at.is_(None),
+            StaffVerification.removed_at.is_(None),
+            StaffVerification.expiry_told_at.is_not(None),
+            StaffVerification.expires_at <= _moment(now),
+        )
+        .order_by(StaffVerification.expires_at)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
 async def mark_expiry_told(
     session: AsyncSession, row: StaffVerification, now: datetime | None = None
 ) -> None:

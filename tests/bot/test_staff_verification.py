@@ -19,6 +19,7 @@ from bot.app import BotSetupError, start_bot
 from bot.cli import main as staffguard
 from bot.membership.verification_status import verification_statuses
 from bot.storage.audit import list_audit
+from bot.storage.migrate import open_database
 from bot.storage.models import AuditAction
 from bot.testserver.app import TestServer
 from tests.bot.harness import (
@@ -27,6 +28,7 @@ from tests.bot.harness import (
     TOKEN,
     Harness,
     bot_settings,
+    running_bot,
     staff_group,
     staff_world,
 )
@@ -46,15 +48,23 @@ verification:
   code_attempts: 3
   request_timeout: {timeout}
   valid_for: {valid_for}
+  renew_within: {renew_within}
 """
 
 
 @asynccontextmanager
 async def verified_group(
-    tmp_path: Path, *, timeout: str = "24h", valid_for: str = "365d", **overrides: Any
+    tmp_path: Path,
+    *,
+    timeout: str = "24h",
+    valid_for: str = "365d",
+    renew_within: str = "30d",
+    **overrides: Any,
 ) -> AsyncIterator[tuple[Harness, MailServer]]:
     policy = tmp_path / "policy.yaml"
-    policy.write_text(VERIFIED_STAFF.format(timeout=timeout, valid_for=valid_for))
+    policy.write_text(
+        VERIFIED_STAFF.format(timeout=timeout, valid_for=valid_for, renew_within=renew_within)
+    )
     async with mail_server() as mail:
         settings = {
             **mail.settings(),
@@ -308,6 +318,44 @@ async def test_a_verification_runs_out_and_is_renewed_with_verify(tmp_path: Path
         assert GROUP_TITLE in await says(bot, JO, "you're verified again")
 
 
+async def test_a_member_who_does_not_renew_in_time_is_removed(tmp_path: Path) -> None:
+    async with verified_group(tmp_path, valid_for="1s", renew_within="1s") as (bot, mail):
+        bot.world.request_join(GROUP, JO)
+        await says(bot, JO, "reply with your work email address")
+        await verify_by_email(bot, mail, JO, "jo@nhs.net")
+        await says(bot, JO, "has run out")
+        lapsed = await says(bot, JO, "wasn't renewed")
+        assert f"removed from {GROUP_TITLE}" in lapsed
+        assert status_in_group(bot, JO) == "left"
+        async with bot.database.transaction() as session:
+            (removal,) = await list_audit(session, action=AuditAction.MEMBER_REMOVED)
+        assert removal.reason == "verification ran out and was not renewed"
+
+
+async def test_a_restart_between_the_email_and_the_code_loses_nothing(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(VERIFIED_STAFF.format(timeout="24h", valid_for="365d", renew_within="30d"))
+    world = staff_world()
+    world.add_user(JO, "Jo")
+    async with mail_server() as mail, TestServer(world, TOKEN) as server:
+        settings = bot_settings(server, tmp_path, policy_file=policy, **mail.settings())
+        database = await open_database(settings)
+        bot = Harness(world, settings, database)
+        try:
+            async with running_bot(world, settings):
+                world.request_join(GROUP, JO)
+                await says(bot, JO, "reply with your work email address")
+                world.post(JO, JO, "jo@nhs.net")
+                code = code_in(await delivered(bot, mail, "jo@nhs.net"))
+                await says(bot, JO, "I've emailed a 6-digit code")
+            world.post(JO, JO, code)  # while the bot is stopped
+            async with running_bot(world, settings):
+                await says(bot, JO, "you're verified")
+                await let_in(bot, JO)
+        finally:
+            await database.dispose()
+
+
 async def test_a_mail_server_that_is_down_is_explained_and_nothing_is_kept(
     tmp_path: Path,
 ) -> None:
@@ -344,7 +392,7 @@ async def test_the_bot_will_not_start_verifying_by_email_without_a_mail_server(
     tmp_path: Path,
 ) -> None:
     policy = tmp_path / "policy.yaml"
-    policy.write_text(VERIFIED_STAFF.format(timeout="24h", valid_for="365d"))
+    policy.write_text(VERIFIED_STAFF.format(timeout="24h", valid_for="365d", renew_within="30d"))
     async with TestServer(staff_world(), TOKEN) as server:
         settings = bot_settings(server, tmp_path, policy_file=policy)
         with pytest.raises(BotSetupError, match="STAFFGUARD_SMTP_HOST"):
