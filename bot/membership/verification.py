@@ -207,9 +207,10 @@ class Verifier:
 
     async def start_again(self, person: Person) -> str:
         """/verify in a private chat: what to send next."""
-        chat_id = await self._conversation_chat(person.user_id)
-        if chat_id is None:
+        conversation = await self._conversation(person.user_id)
+        if conversation is None:
             return self.services.group(None).texts.render("verification.nothing_to_verify")
+        chat_id, _ = conversation
         rules = self.rules(chat_id)
         texts = self.services.group(chat_id).texts
         return texts.render("verification.hint", email_domains=describe_domains(rules))
@@ -217,30 +218,41 @@ class Verifier:
     async def private_text(self, person: Person, text: str) -> str | None:
         """A reply in the private chat: an email address, a code, or neither.
 
-        What to answer; None (or nothing) when there is nothing to say, as to
-        someone with nothing to verify.
+        What to answer, or None to stay quiet: to someone with nothing to verify,
+        and to a verified member chatting about something else.
         """
-        chat_id = await self._conversation_chat(person.user_id)
-        if chat_id is None:
+        conversation = await self._conversation(person.user_id)
+        if conversation is None:
             return None
+        chat_id, waiting = conversation
         rules = self.rules(chat_id)
-        texts = self.services.group(chat_id).texts
         given = text.strip()
         if valid_email(given):
             return await self._email_given(person, given, chat_id, rules)
         code = _CODE_SEPARATORS.sub("", given)
         if _CODE.fullmatch(code):
             return await self._code_given(person, code, chat_id)
+        if not waiting:
+            return None
+        texts = self.services.group(chat_id).texts
         return texts.render("verification.hint", email_domains=describe_domains(rules))
 
-    async def _conversation_chat(self, user_id: int) -> int | None:
-        """The group whose rules the conversation follows: the oldest request, else a renewal."""
+    async def _conversation(self, user_id: int) -> tuple[int, bool] | None:
+        """The group whose rules the conversation follows, and whether an answer is awaited.
+
+        An answer is awaited for the oldest join request, or after a verification ran
+        out; a member still verified may renew early (an address, then the code).
+        """
+        now = utc_now()
         async with self.services.database.transaction() as session:
-            waiting = await pending_requests(session, user_id)
-            if waiting:
-                return waiting[0].chat_id
+            requests = await pending_requests(session, user_id)
+            if requests:
+                return requests[0].chat_id, True
             verified = await verifications_of(session, user_id)
-        return verified[0].chat_id if verified else None
+        if not verified:
+            return None
+        ran_out = [row for row in verified if row.expires_at is not None and row.expires_at <= now]
+        return (ran_out[0].chat_id, True) if ran_out else (verified[0].chat_id, False)
 
     async def _email_given(
         self, person: Person, email: str, chat_id: int, rules: Verification

@@ -177,6 +177,24 @@ async def test_a_work_email_code_lets_someone_in_and_only_that_is_recorded(
         assert code not in recorded
 
 
+async def test_a_verified_member_chatting_privately_is_not_asked_for_anything(
+    tmp_path: Path,
+) -> None:
+    async with verified_group(tmp_path) as (bot, mail):
+        bot.world.request_join(GROUP, JO)
+        await says(bot, JO, "reply with your work email address")
+        await verify_by_email(bot, mail, JO, "jo@nhs.net")
+        said_before = len(bot.world.inbox(JO))
+        bot.world.post(JO, JO, "thanks, that was quick!")
+
+        def handled() -> bool:
+            """the bot has handled the member's message"""
+            return bot.world.confirmed(bot.world.last_update_id)
+
+        await bot.until(handled)
+        assert len(bot.world.inbox(JO)) == said_before
+
+
 async def test_too_many_wrong_codes_decline_the_request(tmp_path: Path) -> None:
     async with verified_group(tmp_path) as (bot, mail):
         bot.world.request_join(GROUP, JO)
