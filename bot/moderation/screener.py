@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import attrgetter
 
 import regex
 
@@ -46,31 +47,10 @@ class Screener:
         matches, failed = self._run_detectors(text)
         if not matches and not failed:  # most messages: nothing to redact or decide
             return Verdict(action=Action.ALLOW, findings=(), redacted_text=original)
-        spans = [self._to_original(text, match) for match in matches]
-        kept = [
-            (match, span)
-            for match, span in zip(matches, spans, strict=True)
-            if match.category in self.policy.enabled and not self._is_allowed(original, span)
-        ]
+        kept = self._kept(text, matches)
         kept_spans = [span for _, span in kept]
         redaction = Redaction(original, kept_spans + repeated_personal_data(original, kept_spans))
-        findings = tuple(
-            sorted(
-                (
-                    Finding(
-                        category=match.category,
-                        rule=match.rule,
-                        start=span.start,
-                        end=span.end,
-                        confidence=round(match.confidence, 3),
-                        evidence=redaction.evidence(span.start, span.end),
-                        reason=match.reason,
-                    )
-                    for match, span in kept
-                ),
-                key=lambda finding: (finding.start, finding.end, finding.category),
-            )
-        )
+        findings = _findings(kept, redaction)
         action = decide(findings, self.policy)
         if failed:
             action = strongest([action, Action.FLAG])
@@ -94,16 +74,46 @@ class Screener:
                 log.error("detector %s failed: %s", detector.name, type(error).__name__)
         return matches, failed
 
-    @staticmethod
-    def _to_original(text: NormalisedText, match: Match) -> Span:
-        start, end = text.to_original(match.start, match.end)
-        return Span(match.category, start, end)
+    def _kept(self, text: NormalisedText, matches: list[Match]) -> list[tuple[Match, Span]]:
+        """Matches of enabled categories, not allowed by the policy, with their original spans."""
+        enabled = self.policy.enabled
+        to_original = text.to_original
+        kept: list[tuple[Match, Span]] = []
+        for match in matches:
+            if match.category not in enabled:
+                continue
+            span = Span(match.category, *to_original(match.start, match.end))
+            if not self._is_allowed(text.original, span):
+                kept.append((match, span))
+        return kept
 
     def _is_allowed(self, original: str, span: Span) -> bool:
         if not self._allowed:
             return False
         matched = original[span.start : span.end].casefold()
         return any(term == matched for term in self._allowed)
+
+
+_FINDING_ORDER = attrgetter("start", "end", "category")
+
+
+def _findings(kept: list[tuple[Match, Span]], redaction: Redaction) -> tuple[Finding, ...]:
+    """A finding for each kept match, in text order, with redacted evidence."""
+    evidence = redaction.evidence
+    findings = [
+        Finding(
+            match.category,
+            match.rule,
+            span.start,
+            span.end,
+            round(match.confidence, 3),
+            evidence(span.start, span.end),
+            match.reason,
+        )
+        for match, span in kept
+    ]
+    findings.sort(key=_FINDING_ORDER)
+    return tuple(findings)
 
 
 JIGSAW = "patient.clinical_detail"
