@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+import string
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from operator import attrgetter
 
@@ -135,7 +137,6 @@ def reported_categories(findings: tuple[Finding, ...]) -> tuple[str, ...]:
 
 _MIN_REPEAT_LENGTH = 5
 _MIN_REPEAT_DIGITS = 6
-_DIGIT_SEPARATOR = r"[\s.\-/]?"
 
 
 def repeated_personal_data(original: str, spans: Sequence[Span]) -> list[Span]:
@@ -148,20 +149,67 @@ def repeated_personal_data(original: str, spans: Sequence[Span]) -> list[Span]:
     for span in spans:
         if not is_personal_data(span.category):
             continue
-        found = original[span.start : span.end]
-        for pattern in _repeat_patterns(found):
-            for match in pattern.finditer(original):
-                if match.start() != span.start:
-                    repeats.append(Span(span.category, match.start(), match.end()))
+        for start, end in _copies(original, original[span.start : span.end]):
+            if start != span.start:
+                repeats.append(Span(span.category, start, end))
     return repeats
 
 
-@lru_cache(maxsize=4096)
-def _repeat_patterns(found: str) -> tuple[regex.Pattern[str], ...]:
-    patterns: list[regex.Pattern[str]] = []
+def _copies(original: str, found: str) -> Iterator[tuple[int, int]]:
+    """Where `found` is written in `original`: in any case, then as its digits alone.
+
+    Every message with personal data in it has data never seen before, so this
+    searches without compiling a pattern for it (compiling took longer than the
+    rest of the screening).
+    """
     if len(found.strip()) >= _MIN_REPEAT_LENGTH:
-        patterns.append(regex.compile(regex.escape(found), regex.IGNORECASE))
-    digits = [char for char in found if char.isdecimal()]
+        yield from _copies_in_any_case(original, found)
+    digits = "".join(char for char in found if char.isdecimal())
     if len(digits) >= _MIN_REPEAT_DIGITS:
-        patterns.append(regex.compile(_DIGIT_SEPARATOR.join(digits)))
-    return tuple(patterns)
+        yield from _copies_of_digits(original, digits)
+
+
+# Characters other than ASCII letters that a case-insensitive `regex` match of an
+# ASCII letter accepts (long s, dotted capital I, Kelvin sign).
+ASCII_LETTER_LOOKALIKES = frozenset("\u017f\u0130\u212a")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _copies_in_any_case(original: str, found: str) -> Iterator[tuple[int, int]]:
+    """Non-overlapping copies of `found`, ignoring case, as `regex.IGNORECASE` matches them."""
+    if not found.isascii() or not ASCII_LETTER_LOOKALIKES.isdisjoint(original):
+        for match in _in_any_case(found).finditer(original):
+            yield match.span()
+        return
+    # Only ASCII letters can match an ASCII letter here, so folding them alone will do.
+    text = original.translate(_ASCII_LOWER)
+    needle = found.translate(_ASCII_LOWER)
+    position = text.find(needle)
+    while position != -1:
+        yield position, position + len(needle)
+        position = text.find(needle, position + len(needle))
+
+
+@lru_cache(maxsize=256)
+def _in_any_case(found: str) -> regex.Pattern[str]:
+    return regex.compile(regex.escape(found), regex.IGNORECASE)
+
+
+# Digits with at most one space, dot, dash or slash between each two. `[^\S\x1c-\x1f]`
+# is whitespace as `regex` reads `\s` (stdlib `re` also counts \x1c to \x1f).
+_DIGIT_CHAIN = re.compile(r"\d(?:(?:[^\S\x1c-\x1f]|[./-])?\d)*")
+
+
+def _copies_of_digits(original: str, digits: str) -> Iterator[tuple[int, int]]:
+    """Non-overlapping places where `digits` are written, each two at most one separator apart."""
+    for chain in _DIGIT_CHAIN.finditer(original):
+        written = chain.group()
+        if len(written) < len(digits):
+            continue
+        offsets = [index for index, char in enumerate(written) if char.isdecimal()]
+        chain_digits = "".join(written[index] for index in offsets)
+        found = chain_digits.find(digits)
+        while found != -1:
+            last = found + len(digits) - 1
+            yield chain.start() + offsets[found], chain.start() + offsets[last] + 1
+            found = chain_digits.find(digits, last + 1)
