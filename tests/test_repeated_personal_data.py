@@ -37,3 +37,13 @@ def test_the_only_non_ascii_matches_for_an_ascii_letter_are_the_known_lookalikes
     every_character = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code < 0xE000)
     matched = set(regex.findall(r"(?i)[a-z]", every_character))
     assert {char for char in matched if not char.isascii()} == ASCII_LETTER_LOOKALIKES
+
+
+def test_lower_case_keeps_positions_and_makes_no_ascii_but_for_the_look_alikes() -> None:
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        if char in ASCII_LETTER_LOOKALIKES or 0xD800 <= code < 0xE000:
+            continue
+        lowered = char.lower()
+        assert len(lowered) == 1, hex(code)
+        assert not lowered.isascii(), hex(code)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import string
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from operator import attrgetter
@@ -172,7 +171,6 @@ def _copies(original: str, found: str) -> Iterator[tuple[int, int]]:
 # Characters other than ASCII letters that a case-insensitive `regex` match of an
 # ASCII letter accepts (long s, dotted capital I, Kelvin sign).
 ASCII_LETTER_LOOKALIKES = frozenset("\u017f\u0130\u212a")
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def _copies_in_any_case(original: str, found: str) -> Iterator[tuple[int, int]]:
@@ -181,9 +179,10 @@ def _copies_in_any_case(original: str, found: str) -> Iterator[tuple[int, int]]:
         for match in _in_any_case(found).finditer(original):
             yield match.span()
         return
-    # Only ASCII letters can match an ASCII letter here, so folding them alone will do.
-    text = original.translate(_ASCII_LOWER)
-    needle = found.translate(_ASCII_LOWER)
+    # Only ASCII letters can match an ASCII letter here. Without the look-alikes,
+    # lower() keeps every position and turns no other character into ASCII.
+    text = original.lower()
+    needle = found.lower()
     position = text.find(needle)
     while position != -1:
         yield position, position + len(needle)
