@@ -151,7 +151,11 @@ def _is_plain(text: str) -> bool:
 
 
 def _has_ascii_controls(text: str) -> bool:
-    return any((ord(char) < 32 and char not in "\t\n\r") or ord(char) == 127 for char in text)
+    return _ASCII_CONTROL.search(text) is not None
+
+
+# Control characters other than tab and line breaks.
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # Characters that may change: everything outside printable ASCII (tab and line breaks
