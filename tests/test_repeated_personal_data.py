@@ -4,7 +4,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.moderation.screener import ASCII_LETTER_LOOKALIKES, _copies
+from bot.moderation.screener import ASCII_LETTER_LOOKALIKES, Copies
 
 DIGITS_AND_SEPARATORS = [*"0123456789٣٤٥", *" \t\n\x1c\x1f\xa0\u2009.-/_,"]
 LETTERS = [*"aAbBkKsSiIlLoO", *"ſİıéÉßẞσςΣǅ", "\u212a", "😂"]
@@ -30,7 +30,7 @@ def test_copies_are_found_where_a_pattern_finds_them(original: str, data: st.Dat
     start = data.draw(st.integers(0, len(original) - 1))
     end = data.draw(st.integers(start, len(original)))
     found = data.draw(st.one_of(st.just(original[start:end]), st.text(ALPHABET, min_size=5)))
-    assert list(_copies(original, found)) == copies_by_pattern(original, found)
+    assert list(Copies(original).of(found)) == copies_by_pattern(original, found)
 
 
 def test_the_only_non_ascii_matches_for_an_ascii_letter_are_the_known_lookalikes() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from operator import attrgetter
@@ -145,44 +146,88 @@ def repeated_personal_data(original: str, spans: Sequence[Span]) -> list[Span]:
     (glued to other text, say); the redacted text must hold neither copy.
     """
     repeats: list[Span] = []
+    copies = Copies(original)
     for span in spans:
         if not is_personal_data(span.category):
             continue
-        for start, end in _copies(original, original[span.start : span.end]):
+        for start, end in copies.of(original[span.start : span.end]):
             if start != span.start:
                 repeats.append(Span(span.category, start, end))
     return repeats
 
 
-def _copies(original: str, found: str) -> Iterator[tuple[int, int]]:
-    """Where `found` is written in `original`: in any case, then as its digits alone.
-
-    Every message with personal data in it has data never seen before, so this
-    searches without compiling a pattern for it (compiling took longer than the
-    rest of the screening).
-    """
-    if len(found.strip()) >= _MIN_REPEAT_LENGTH:
-        yield from _copies_in_any_case(original, found)
-    digits = "".join(char for char in found if char.isdecimal())
-    if len(digits) >= _MIN_REPEAT_DIGITS:
-        yield from _copies_of_digits(original, digits)
-
-
 # Characters other than ASCII letters that a case-insensitive `regex` match of an
 # ASCII letter accepts (long s, dotted capital I, Kelvin sign).
 ASCII_LETTER_LOOKALIKES = frozenset("\u017f\u0130\u212a")
+_LOOKALIKE = re.compile(f"[{''.join(sorted(ASCII_LETTER_LOOKALIKES))}]")
+# Not a decimal digit (`\d` is exactly str.isdecimal()).
+_NOT_DIGITS = re.compile(r"\D+")
+# One space, dot, dash or slash between two digits. `[^\S\x1c-\x1f]` is whitespace
+# as `regex` reads `\s` (stdlib `re` also counts \x1c to \x1f).
+_DIGIT_SEPARATOR = re.compile(r"(?<=\d)(?:[^\S\x1c-\x1f]|[./-])(?=\d)")
 
 
-def _copies_in_any_case(original: str, found: str) -> Iterator[tuple[int, int]]:
-    """Non-overlapping copies of `found`, ignoring case, as `regex.IGNORECASE` matches them."""
-    if not found.isascii() or not ASCII_LETTER_LOOKALIKES.isdisjoint(original):
-        for match in _in_any_case(found).finditer(original):
-            yield match.span()
-        return
-    # Only ASCII letters can match an ASCII letter here. Without the look-alikes,
-    # lower() keeps every position and turns no other character into ASCII.
-    text = original.lower()
-    needle = found.lower()
+class Copies:
+    """Where pieces of personal data are written in one message.
+
+    Every message with personal data brings data never seen before, so this
+    searches with str.find, compiling no pattern per piece (compiling took
+    longer than the rest of the screening). The folded text and the text with
+    separators between digits closed up are made once per message.
+    """
+
+    def __init__(self, original: str) -> None:
+        self._original = original
+        self._lookalikes = _LOOKALIKE.search(original) is not None
+        self._lowered: str | None = None
+        self._closed_up: str | None = None
+        self._shifts: list[int] = []
+
+    def of(self, found: str) -> Iterator[tuple[int, int]]:
+        """Copies of `found` in any case, then of its digits alone."""
+        if len(found.strip()) >= _MIN_REPEAT_LENGTH:
+            yield from self._in_any_case(found)
+        digits = _NOT_DIGITS.sub("", found)
+        if len(digits) >= _MIN_REPEAT_DIGITS:
+            yield from self._of_digits(digits)
+
+    def _in_any_case(self, found: str) -> Iterator[tuple[int, int]]:
+        """Non-overlapping copies, as a `regex.IGNORECASE` pattern of `found` finds them."""
+        original = self._original
+        if not found.isascii() or self._lookalikes:
+            for match in _in_any_case(found).finditer(original):
+                yield match.span()
+            return
+        # Only ASCII letters can match an ASCII letter here. Without the look-alikes,
+        # lower() keeps every position and turns no other character into ASCII.
+        if self._lowered is None:
+            self._lowered = original.lower()
+        yield from _found_at(self._lowered, found.lower())
+
+    def _of_digits(self, digits: str) -> Iterator[tuple[int, int]]:
+        """Non-overlapping places where `digits` are written, at most one separator apart."""
+        if self._closed_up is None:
+            self._close_up()
+        assert self._closed_up is not None
+        shifts = self._shifts
+        for start, end in _found_at(self._closed_up, digits):
+            # A position in the closed-up text, plus the separators removed before it.
+            yield start + bisect_right(shifts, start), end + bisect_right(shifts, end - 1)
+
+    def _close_up(self) -> None:
+        pieces: list[str] = []
+        done = 0
+        for separator in _DIGIT_SEPARATOR.finditer(self._original):
+            pieces.append(self._original[done : separator.start()])
+            # Where the separator would be in the closed-up text.
+            self._shifts.append(separator.start() - len(self._shifts))
+            done = separator.end()
+        pieces.append(self._original[done:])
+        self._closed_up = "".join(pieces)
+
+
+def _found_at(text: str, needle: str) -> Iterator[tuple[int, int]]:
+    """Non-overlapping (start, end) of `needle` in `text`, left to right."""
     position = text.find(needle)
     while position != -1:
         yield position, position + len(needle)
@@ -192,23 +237,3 @@ def _copies_in_any_case(original: str, found: str) -> Iterator[tuple[int, int]]:
 @lru_cache(maxsize=256)
 def _in_any_case(found: str) -> regex.Pattern[str]:
     return regex.compile(regex.escape(found), regex.IGNORECASE)
-
-
-# Digits with at most one space, dot, dash or slash between each two. `[^\S\x1c-\x1f]`
-# is whitespace as `regex` reads `\s` (stdlib `re` also counts \x1c to \x1f).
-_DIGIT_CHAIN = re.compile(r"\d(?:(?:[^\S\x1c-\x1f]|[./-])?\d)*")
-
-
-def _copies_of_digits(original: str, digits: str) -> Iterator[tuple[int, int]]:
-    """Non-overlapping places where `digits` are written, each two at most one separator apart."""
-    for chain in _DIGIT_CHAIN.finditer(original):
-        written = chain.group()
-        if len(written) < len(digits):
-            continue
-        offsets = [index for index, char in enumerate(written) if char.isdecimal()]
-        chain_digits = "".join(written[index] for index in offsets)
-        found = chain_digits.find(digits)
-        while found != -1:
-            last = found + len(digits) - 1
-            yield chain.start() + offsets[found], chain.start() + offsets[last] + 1
-            found = chain_digits.find(digits, last + 1)
