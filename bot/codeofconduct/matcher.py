@@ -162,16 +162,20 @@ class _Needs:
     def worth_applying(self, found: set[int], direct: set[int], started: set[int]) -> set[int]:
         """Rules whose trigger is in the message (`found` keys) with all they need."""
         active = {
-            rule
-            for rule in direct | self.pattern_rules
-            if all(not found.isdisjoint(group) for group in self.by_phrase[rule])
+            rule for rule in direct | self.pattern_rules if _all_in(found, self.by_phrase[rule])
         }
-        active.update(
-            rule
-            for rule in started - active
-            if all(not found.isdisjoint(group) for group in self.by_sequence[rule])
-        )
+        for rule in started:
+            if rule not in active and _all_in(found, self.by_sequence[rule]):
+                active.add(rule)
         return active
+
+
+def _all_in(found: set[int], groups: tuple[frozenset[int], ...]) -> bool:
+    """Whether every group has a key in `found`."""
+    for group in groups:  # noqa: SIM110 (a loop, not all() of a generator: this is hot)
+        if found.isdisjoint(group):
+            return False
+    return True
 
 
 class _KeyIndex:

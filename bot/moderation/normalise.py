@@ -48,8 +48,10 @@ _NUMBER_WORDS = {
 # (not glued to other letters or digits), or a single number word.
 # Stdlib `re`, not `regex`: this scan runs over every message and `re` does it in
 # a third of the time. `[^\W_]` is a letter or a number, as `[\p{L}\p{N}]` is.
+# The lookahead lists every character a group can start with (ſ is an "s" to
+# IGNORECASE): one cheap test rules out most positions before the lookbehind.
 _DIGIT_GROUP = re.compile(
-    r"(?<![^\W_])"
+    r"(?=[0-9OoIl|ZzNnTtFfSsſEe])(?<![^\W_])"
     r"(?:(?<!\|)(?>[OoIl|]*)[0-9][0-9OoIl|]*+"
     r"|(?i:zero|nought|oh|one|two|three|four|five|six|seven|eight|nine))"
     r"(?![^\W_])"
@@ -149,7 +151,11 @@ def _is_plain(text: str) -> bool:
 
 
 def _has_ascii_controls(text: str) -> bool:
-    return any((ord(char) < 32 and char not in "\t\n\r") or ord(char) == 127 for char in text)
+    return _ASCII_CONTROL.search(text) is not None
+
+
+# Control characters other than tab and line breaks.
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # Characters that may change: everything outside printable ASCII (tab and line breaks

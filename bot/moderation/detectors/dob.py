@@ -146,9 +146,12 @@ class DateOfBirthDetector:
         self._first_names = first_names()
 
     def find(self, text: NormalisedText) -> Iterator[Match]:
+        dates = list(_dates(text))
+        if not dates:  # most messages: no need to ask the clock
+            return
         content = text.text
         today = self._today or date.today()
-        for found in _dates(text):
+        for found in dates:
             parsed = _parse(found, today)
             if parsed is None:
                 continue

@@ -147,7 +147,8 @@ class HospitalNumberDetector:
         body = text.text
         matches: list[Match] = []
         # Every built-in rule needs three digits in a row; most messages have none.
-        if _THREE_DIGITS.search(body) is not None:
+        built_in = _THREE_DIGITS.search(body) is not None
+        if built_in:
             matches.extend(_labelled(body))
             matches.extend(_same_shape(body, matches))
         taken = SpanSet((match.start, match.end) for match in matches)
@@ -155,9 +156,9 @@ class HospitalNumberDetector:
             if not taken.overlaps(found.start, found.end):
                 taken.add(found.start, found.end)
                 matches.append(found)
-        if _FIVE_DIGITS.search(body) is not None:
+        if built_in and _FIVE_DIGITS.search(body) is not None:
             matches.extend(_bare_shapes(body, taken))
-        if _FOUR_DIGITS.search(body) is not None:
+        if built_in and _FOUR_DIGITS.search(body) is not None:
             matches.extend(_prison_numbers(body, taken))
         return matches
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import ahocorasick
 
+from bot.moderation.detectors.term_matcher import fold  # the same folds, by str.replace
 from bot.moderation.lexicon import clinical_context_words, staff_context_words
 
 
@@ -32,20 +33,10 @@ RELATIVES = words(
     """
 )
 
-# One-to-one character folds, so a position in the folded copy is a position in the text.
-_FOLDS = str.maketrans({"-": " ", "’": "'", "‘": "'", "\u2010": " ", "\u2011": " "})
 _CLINICAL = 1
 _STAFF = 2
 
 Hit = tuple[int, int, int, str]  # start, end, kinds, term
-
-
-def fold(text: str) -> str:
-    """Lower-case copy of `text`, hyphens as spaces, of the same length (spans carry over)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # "İ" lower-cases to two characters: keep such ones as they are
-        lowered = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
-    return lowered.translate(_FOLDS)
 
 
 @lru_cache(maxsize=1)
