@@ -653,7 +653,9 @@ def _outermost(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, st
     and "seg unit" make "the seg unit"), in text order."""
     kept: list[tuple[int, int, str]] = []
     reach = -1
-    for start, end, kind in sorted(set(spans), key=lambda span: (span[0], -span[1])):
+    # The kind breaks ties, so two kinds on one span report the same way on every run
+    # (a set's order follows the hash seed).
+    for start, end, kind in sorted(set(spans), key=lambda span: (span[0], -span[1], span[2])):
         if end <= reach:
             continue
         if start < reach:
