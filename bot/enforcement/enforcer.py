@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +38,7 @@ from bot.storage.incidents import (
     insert_incident,
     list_incidents,
     list_outcomes,
-    record_outcome,
+    record_outcomes,
 )
 from bot.storage.models import ActionKind, Incident, IncidentStatus, Outcome
 from bot.storage.moderation import count_strikes, give_strike, hold_post
@@ -181,7 +181,8 @@ class Enforcer:
         The outcomes are read afresh here (unless the incident was `new` a moment
         ago): a redelivered update and `resume` may both reach the same incident
         after a restart. A step left `started` by a process that died is not
-        tried again (it may have reached Telegram).
+        tried again (it may have reached Telegram). Each outcome is written with the
+        next step's `started` mark, in one transaction, before that step's call.
         """
         if case.incident_id in self._active:
             return
@@ -190,18 +191,20 @@ class Enforcer:
             last: dict[str, str] = {}
             if not new:
                 last, case = await self._progress(case, urgent=urgent)
-            for kind, outcome in last.items():
-                if outcome == Outcome.STARTED:
-                    await self._record_outcome(
-                        case.incident_id, ActionKind(kind), Outcome.FAILED, INTERRUPTED
-                    )
+            pending = [
+                (ActionKind(kind), Outcome.FAILED, INTERRUPTED, utc_now())
+                for kind, outcome in last.items()
+                if outcome == Outcome.STARTED
+            ]
             for kind, step in steps:
                 if kind in last:
                     continue
                 if kind not in _REPEATABLE:
-                    await self._record_outcome(case.incident_id, kind, Outcome.STARTED, "")
+                    pending.append((kind, Outcome.STARTED, "", utc_now()))
+                await self._record_outcomes(case.incident_id, pending)
                 outcome, detail = await step(case)
-                await self._record_outcome(case.incident_id, kind, outcome, detail)
+                pending = [(kind, outcome, detail, utc_now())]
+            await self._record_outcomes(case.incident_id, pending)
         finally:
             self._active.discard(case.incident_id)
 
@@ -332,8 +335,14 @@ class Enforcer:
     async def _record_outcome(
         self, incident_id: int, kind: ActionKind, outcome: Outcome, detail: str
     ) -> None:
-        async with self.services.database.transaction() as session:
-            await record_outcome(session, incident_id, kind, outcome, detail)
+        await self._record_outcomes(incident_id, [(kind, outcome, detail, utc_now())])
+
+    async def _record_outcomes(
+        self, incident_id: int, attempts: Sequence[tuple[ActionKind, Outcome, str, datetime]]
+    ) -> None:
+        if attempts:
+            async with self.services.database.transaction() as session:
+                await record_outcomes(session, incident_id, attempts)
 
     # --- the steps --------------------------------------------------------------
 

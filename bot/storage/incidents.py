@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -210,6 +211,35 @@ async def record_outcome(
     session.add(row)
     await session.flush()
     return row
+
+
+async def record_outcomes(
+    session: AsyncSession,
+    incident_id: int,
+    attempts: Sequence[tuple[ActionKind, Outcome, str, datetime]],
+) -> None:
+    """Record several attempts (kind, outcome, detail, when) at once, in one statement.
+
+    For the enforcer, which has the incident in hand: the incident is not looked up
+    first (the foreign key still refuses an id that does not exist). The rows are
+    written in the order given.
+    """
+    if not attempts:
+        return
+    await session.execute(
+        insert(ActionOutcome).values(
+            [
+                {
+                    "incident_id": incident_id,
+                    "kind": kind.value,
+                    "outcome": outcome.value,
+                    "detail": detail[:_DETAIL_LIMIT],
+                    "attempted_at": as_utc(when),
+                }
+                for kind, outcome, detail, when in attempts
+            ]
+        )
+    )
 
 
 async def list_outcomes(session: AsyncSession, incident_id: int) -> list[ActionOutcome]:

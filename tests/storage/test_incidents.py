@@ -23,6 +23,7 @@ from bot.storage.incidents import (
     list_outcomes,
     record_incident,
     record_outcome,
+    record_outcomes,
     set_incident_status,
 )
 from bot.storage.models import ActionKind, AuditAction, IncidentStatus, Outcome
@@ -266,3 +267,24 @@ async def test_the_enforcers_insert_writes_what_record_incident_does_once(databa
         ("patient.nhs_number.rule", 0, 3),
         ("patient.name.rule", 4, 7),
     ]
+
+
+async def test_outcomes_recorded_together_keep_their_order(database) -> None:
+    async with database.transaction() as session:
+        incident = await record_incident(session, make_post(), make_verdict())
+        await record_outcomes(
+            session,
+            incident.id,
+            [
+                (ActionKind.NOTIFY_POSTER, Outcome.DONE, "sent privately", moment(2)),
+                (ActionKind.ALERT_ADMINS, Outcome.STARTED, "", moment(2)),
+            ],
+        )
+        await record_outcomes(session, incident.id, [])
+    async with database.transaction() as session:
+        outcomes = await list_outcomes(session, incident.id)
+    assert [(o.kind, o.outcome, o.detail) for o in outcomes] == [
+        (ActionKind.NOTIFY_POSTER, Outcome.DONE, "sent privately"),
+        (ActionKind.ALERT_ADMINS, Outcome.STARTED, ""),
+    ]
+    assert outcomes[0].attempted_at == moment(2)
