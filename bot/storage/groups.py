@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.columns import as_utc, utc_now
 from bot.storage.errors import NotFound
-from bot.storage.models import Group, Member
+from bot.storage.models import Base, Group, Member
 
 
 async def upsert_group(
@@ -77,10 +77,16 @@ async def note_member(
     username: str | None = None,
     is_admin: bool | None = None,
     now: datetime | None = None,
+    group_known: bool = False,
 ) -> None:
-    """Record that `user_id` was seen in the group now (and their current names)."""
+    """Record that `user_id` was seen in the group now (and their current names).
+
+    `group_known`: the caller knows the group has its row (it wrote it earlier in
+    this transaction, or before), so it is not ensured again.
+    """
     moment = as_utc(now) if now else utc_now()
-    await ensure_group(session, chat_id)
+    if not group_known:
+        await ensure_group(session, chat_id)
     changes: dict[str, Any] = {"last_seen_at": moment}
     if display_name is not None:
         changes["display_name"] = display_name
@@ -124,6 +130,13 @@ async def list_members(session: AsyncSession, chat_id: int) -> list[Member]:
     return list((await session.scalars(query)).all())
 
 
+def dialect_insert(session: AsyncSession, model: type[Base]) -> Any:
+    """The database's own INSERT, which can say what to do ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model)
+
+
 async def _upsert(
     session: AsyncSession,
     model: type[Group] | type[Member],
@@ -131,23 +144,33 @@ async def _upsert(
     keys: dict[str, Any],
     values: dict[str, Any],
     on_conflict: dict[str, Any] | None,
+    only_if: ColumnElement[bool] | None = None,
 ) -> None:
-    """INSERT ... ON CONFLICT in one statement, so two handlers racing cannot collide."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**keys, **values)
+    """INSERT ... ON CONFLICT in one statement, so two handlers racing cannot collide.
+
+    `only_if` limits the update to existing rows it holds for.
+    """
+    statement = dialect_insert(session, model).values(**keys, **values)
     if on_conflict:
-        statement = statement.on_conflict_do_update(index_elements=list(keys), set_=on_conflict)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys), set_=on_conflict, where=only_if
+        )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(keys))
     await session.execute(statement)
 
 
 async def name_group(session: AsyncSession, chat_id: int, title: str) -> None:
-    """Keep the group's current title (it is how alerts and reports name the group)."""
-    await ensure_group(session, chat_id)
-    group = await get_group(session, chat_id)
-    if title and group.title != title:
-        group.title = title
-        group.updated_at = utc_now()
-        await session.flush()
+    """Keep the group's current title (it is how alerts and reports name the group).
+
+    One statement: the row is written if missing, its title changed if different.
+    """
+    moment = utc_now()
+    await _upsert(
+        session,
+        Group,
+        keys={"chat_id": chat_id},
+        values={"title": title, "kind": "group", "first_seen_at": moment, "updated_at": moment},
+        on_conflict={"title": title, "updated_at": moment} if title else None,
+        only_if=Group.title != title,
+    )

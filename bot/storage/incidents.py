@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.moderation.taxonomy import Action
-from bot.moderation.types import Post, Verdict
+from bot.moderation.types import Finding, Post, Verdict
 from bot.storage.audit import record_audit, require_actor, require_reason
 from bot.storage.columns import as_utc, utc_now
 from bot.storage.errors import NotFound
-from bot.storage.groups import ensure_group
+from bot.storage.groups import dialect_insert, ensure_group
 from bot.storage.models import (
     ActionKind,
     ActionOutcome,
@@ -78,6 +79,95 @@ async def record_incident(
     return incident
 
 
+async def insert_incident(
+    session: AsyncSession, post: Post, verdict: Verdict, *, now: datetime | None = None
+) -> int | None:
+    """`record_incident` in as few statements as it takes: the new incident's id, or None
+    when this version of the message has one already (nothing is written then).
+
+    The incident, its categories and its findings are a statement each, with nothing
+    read first and no objects loaded back. The group must have its row already
+    (`name_group` or `ensure_group` earlier in the transaction).
+    """
+    if post.chat_id is None:
+        raise ValueError("an incident needs the chat it happened in (post.chat_id)")
+    recorded_at = as_utc(now) if now else utc_now()
+    occurred_at = as_utc(post.sent_at) if post.sent_at else recorded_at
+    statement = (
+        dialect_insert(session, Incident)
+        .values(
+            chat_id=post.chat_id,
+            poster_id=post.author_id,
+            message_id=post.message_id,
+            message_revision=post.revision,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+            action=verdict.action.value,
+            status=IncidentStatus.OPEN.value,
+            redacted_text=verdict.redacted_text,
+            edited=post.edited,
+            forwarded=post.forwarded,
+            failed_detectors=",".join(verdict.failed_detectors),
+        )
+        .on_conflict_do_nothing(index_elements=["chat_id", "message_id", "message_revision"])
+        .returning(Incident.id)
+    )
+    incident_id = await session.scalar(statement)
+    if incident_id is None:
+        return None
+    categories = dict.fromkeys(verdict.categories)
+    if categories:
+        await session.execute(
+            insert(IncidentCategory).values(
+                [
+                    {
+                        "incident_id": incident_id,
+                        "category": category,
+                        "position": position,
+                        "occurred_at": occurred_at,
+                    }
+                    for position, category in enumerate(categories)
+                ]
+            )
+        )
+    if verdict.findings:
+        await session.execute(
+            insert(IncidentFinding).values(
+                [
+                    _finding_row(incident_id, position, finding)
+                    for position, finding in enumerate(verdict.findings)
+                ]
+            )
+        )
+    return int(incident_id)
+
+
+def _finding_row(incident_id: int, position: int, finding: Finding) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "position": position,
+        "category": finding.category,
+        "rule": finding.rule,
+        "confidence": finding.confidence,
+        "start": finding.start,
+        "end": finding.end,
+        "evidence": finding.evidence,
+    }
+
+
+async def find_incident_id(
+    session: AsyncSession, chat_id: int, message_id: int, revision: int = 0
+) -> int | None:
+    """The id of the incident already recorded for this version of a message, if any."""
+    query = select(Incident.id).where(
+        Incident.chat_id == chat_id,
+        Incident.message_id == message_id,
+        Incident.message_revision == revision,
+    )
+    found = await session.scalar(query)
+    return None if found is None else int(found)
+
+
 async def find_incident_for_message(
     session: AsyncSession, chat_id: int, message_id: int, revision: int = 0
 ) -> Incident | None:
@@ -121,6 +211,35 @@ async def record_outcome(
     session.add(row)
     await session.flush()
     return row
+
+
+async def record_outcomes(
+    session: AsyncSession,
+    incident_id: int,
+    attempts: Sequence[tuple[ActionKind, Outcome, str, datetime]],
+) -> None:
+    """Record several attempts (kind, outcome, detail, when) at once, in one statement.
+
+    For the enforcer, which has the incident in hand: the incident is not looked up
+    first (the foreign key still refuses an id that does not exist). The rows are
+    written in the order given.
+    """
+    if not attempts:
+        return
+    await session.execute(
+        insert(ActionOutcome).values(
+            [
+                {
+                    "incident_id": incident_id,
+                    "kind": kind.value,
+                    "outcome": outcome.value,
+                    "detail": detail[:_DETAIL_LIMIT],
+                    "attempted_at": as_utc(when),
+                }
+                for kind, outcome, detail, when in attempts
+            ]
+        )
+    )
 
 
 async def list_outcomes(session: AsyncSession, incident_id: int) -> list[ActionOutcome]:

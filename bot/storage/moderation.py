@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.storage.audit import record_audit, require_actor, require_reason
 from bot.storage.columns import as_utc, utc_now
@@ -22,7 +23,8 @@ async def hold_post(
     session: AsyncSession, incident_id: int, *, now: datetime | None = None
 ) -> HeldPost:
     """Mark the incident's post as held until an admin decides (keep its original quarantined)."""
-    await get_incident(session, incident_id)
+    if await session.scalar(select(Incident.id).where(Incident.id == incident_id)) is None:
+        raise NotFound("incident", incident_id)
     held = await session.get(HeldPost, incident_id)
     if held is None:
         held = HeldPost(incident_id=incident_id, held_at=as_utc(now) if now else utc_now())
@@ -107,19 +109,52 @@ async def add_strike(
     return strike
 
 
+async def give_strike(
+    session: AsyncSession,
+    *,
+    incident_id: int,
+    chat_id: int,
+    poster_id: int,
+    category: str,
+    now: datetime | None = None,
+) -> None:
+    """`add_strike` for an incident recorded earlier in this transaction, whose group,
+    poster and first category the caller has in hand: one INSERT, nothing read first."""
+    await session.execute(
+        insert(Strike).values(
+            chat_id=chat_id,
+            poster_id=poster_id,
+            incident_id=incident_id,
+            category=category,
+            given_at=as_utc(now) if now else utc_now(),
+        )
+    )
+
+
 async def count_strikes(
     session: AsyncSession,
     poster_id: int,
     *,
     chat_id: int | None = None,
     since: datetime | None = None,
+    through_incident: int | None = None,
 ) -> int:
-    """Strikes in force against the poster: in one group or all, optionally since a time."""
+    """Strikes in force against the poster: in one group or all, optionally since a time.
+
+    With `through_incident`, only those given up to that incident's own strike (all of
+    them if it has none): what the count was when it was given, whatever came after.
+    """
     query = select(func.count()).where(Strike.poster_id == poster_id, Strike.revoked_at.is_(None))
     if chat_id is not None:
         query = query.where(Strike.chat_id == chat_id)
     if since is not None:
         query = query.where(Strike.given_at >= as_utc(since))
+    if through_incident is not None:
+        given = aliased(Strike)
+        own = (
+            select(func.max(given.id)).where(given.incident_id == through_incident)
+        ).scalar_subquery()
+        query = query.where(or_(own.is_(None), Strike.id <= own))
     return int(await session.scalar(query) or 0)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -124,6 +124,29 @@ async def store_original(
     row.key_fingerprint = quarantine.newest_fingerprint or ""
     row.stored_at = as_utc(now) if now else utc_now()
     await session.flush()
+    return True
+
+
+async def store_new_original(
+    session: AsyncSession,
+    quarantine: Quarantine,
+    incident_id: int,
+    text: str,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """`store_original` for an incident recorded earlier in this transaction: one INSERT,
+    nothing read first. False (and nothing kept) when quarantine is off."""
+    if not quarantine.enabled:
+        return False
+    await session.execute(
+        insert(QuarantinedOriginal).values(
+            incident_id=incident_id,
+            ciphertext=quarantine.seal(text),
+            key_fingerprint=quarantine.newest_fingerprint or "",
+            stored_at=as_utc(now) if now else utc_now(),
+        )
+    )
     return True
 
 

@@ -11,6 +11,7 @@ from bot.storage.groups import (
     get_member,
     list_groups,
     list_members,
+    name_group,
     note_member,
     upsert_group,
 )
@@ -88,3 +89,24 @@ async def test_unknown_group_or_member_is_not_found(database) -> None:
             await get_group(session, 12)
         with pytest.raises(NotFound, match="member"):
             await get_member(session, CHAT_ID, 12)
+
+
+async def test_naming_a_group_writes_it_or_changes_only_its_title(database) -> None:
+    async with database.transaction() as session:
+        await upsert_group(
+            session,
+            CHAT_ID,
+            title="Theatres",
+            kind="supergroup",
+            bot_status="administrator",
+            can_delete_messages=True,
+            can_restrict_members=False,
+        )
+        await name_group(session, CHAT_ID, "Theatres and recovery")
+        await name_group(session, CHAT_ID, "")  # no title: nothing changes
+        await name_group(session, -100556, "Ward 9")
+    async with database.transaction() as session:
+        groups = {group.chat_id: group for group in await list_groups(session)}
+    assert groups[CHAT_ID].title == "Theatres and recovery"
+    assert (groups[CHAT_ID].kind, groups[CHAT_ID].can_delete_messages) == ("supergroup", True)
+    assert groups[-100556].title == "Ward 9"

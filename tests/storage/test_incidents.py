@@ -11,16 +11,19 @@ from sqlalchemy.exc import IntegrityError
 from bot.moderation.taxonomy import Action
 from bot.storage.audit import list_audit
 from bot.storage.errors import NotFound, ReasonRequired
-from bot.storage.groups import get_group
+from bot.storage.groups import get_group, name_group
 from bot.storage.incidents import (
     IncidentFilter,
     count_incidents,
     find_incident_for_message,
+    find_incident_id,
     get_incident,
+    insert_incident,
     list_incidents,
     list_outcomes,
     record_incident,
     record_outcome,
+    record_outcomes,
     set_incident_status,
 )
 from bot.storage.models import ActionKind, AuditAction, IncidentStatus, Outcome
@@ -242,3 +245,46 @@ async def test_a_message_version_is_recorded_once(database) -> None:
     with pytest.raises(IntegrityError):
         async with database.transaction() as session:
             await record_incident(session, post, make_verdict())
+
+
+async def test_the_enforcers_insert_writes_what_record_incident_does_once(database) -> None:
+    post = make_post(message_id=7101)
+    async with database.transaction() as session:
+        await name_group(session, post.chat_id, "Ward 7")
+        incident_id = await insert_incident(session, post, make_verdict())
+        assert incident_id is not None
+        assert await insert_incident(session, post, make_verdict()) is None  # already there
+        assert await find_incident_id(session, post.chat_id, 7101) == incident_id
+        assert await find_incident_id(session, post.chat_id, 7101, revision=5) is None
+    async with database.transaction() as session:
+        incident = await get_incident(session, incident_id)
+    assert (incident.chat_id, incident.poster_id, incident.message_id) == (CHAT_ID, POSTER_ID, 7101)
+    assert (incident.action, incident.status) == (Action.REMOVE, IncidentStatus.OPEN)
+    assert incident.redacted_text == REDACTED
+    assert incident.occurred_at == moment(1)
+    assert incident.category_names == ("patient.nhs_number", "patient.name")
+    assert [(f.rule, f.start, f.end) for f in incident.findings] == [
+        ("patient.nhs_number.rule", 0, 3),
+        ("patient.name.rule", 4, 7),
+    ]
+
+
+async def test_outcomes_recorded_together_keep_their_order(database) -> None:
+    async with database.transaction() as session:
+        incident = await record_incident(session, make_post(), make_verdict())
+        await record_outcomes(
+            session,
+            incident.id,
+            [
+                (ActionKind.NOTIFY_POSTER, Outcome.DONE, "sent privately", moment(2)),
+                (ActionKind.ALERT_ADMINS, Outcome.STARTED, "", moment(2)),
+            ],
+        )
+        await record_outcomes(session, incident.id, [])
+    async with database.transaction() as session:
+        outcomes = await list_outcomes(session, incident.id)
+    assert [(o.kind, o.outcome, o.detail) for o in outcomes] == [
+        (ActionKind.NOTIFY_POSTER, Outcome.DONE, "sent privately"),
+        (ActionKind.ALERT_ADMINS, Outcome.STARTED, ""),
+    ]
+    assert outcomes[0].attempted_at == moment(2)

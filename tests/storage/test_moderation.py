@@ -15,6 +15,7 @@ from bot.storage.moderation import (
     count_strikes,
     decide_held_post,
     get_held_post,
+    give_strike,
     hold_post,
     list_held_posts,
 )
@@ -91,3 +92,33 @@ async def test_no_strike_without_a_known_poster(database) -> None:
         incident = await record_incident(session, make_post(poster_id=None), make_verdict())
         with pytest.raises(ValueError, match="no known poster"):
             await add_strike(session, incident.id)
+
+
+async def test_a_strike_count_can_stop_at_an_incidents_own_strike(database) -> None:
+    async with database.transaction() as session:
+        given = []
+        for day in (1, 2, 3):
+            incident = await record_incident(session, make_post(), make_verdict())
+            await give_strike(
+                session,
+                incident_id=incident.id,
+                chat_id=CHAT_ID,
+                poster_id=POSTER_ID,
+                category="patient.nhs_number",
+                now=moment(day),
+            )
+            given.append(incident.id)
+        unstruck = await record_incident(session, make_post(), make_verdict())
+        counts = [
+            await count_strikes(session, POSTER_ID, chat_id=CHAT_ID, through_incident=incident_id)
+            for incident_id in given
+        ]
+        assert counts == [1, 2, 3]
+        assert (
+            await count_strikes(
+                session, POSTER_ID, chat_id=CHAT_ID, since=moment(2), through_incident=given[1]
+            )
+            == 1
+        )
+        # An incident without a strike of its own counts them all.
+        assert await count_strikes(session, POSTER_ID, through_incident=unstruck.id) == 3

@@ -17,6 +17,7 @@ from bot.storage.quarantine import (
     has_original,
     reveal_original,
     rotate_originals,
+    store_new_original,
     store_original,
 )
 from tests.storage.samples import (
@@ -185,3 +186,16 @@ async def test_the_database_file_never_holds_the_patient_data_in_plain_form(sqli
         for secret in (NHS_NUMBER, NHS_NUMBER.replace(" ", ""), PATIENT_NAME, ORIGINAL):
             assert secret.encode() not in raw
             assert secret.encode("utf-16-le") not in raw
+
+
+async def test_a_new_incidents_original_is_kept_in_one_insert(database) -> None:
+    quarantine = Quarantine([NEW_KEY])
+    async with database.transaction() as session:
+        incident = await record_incident(session, make_post(), make_verdict())
+        assert await store_new_original(session, quarantine, incident.id, ORIGINAL)
+        assert not await store_new_original(session, Quarantine(), incident.id, ORIGINAL)
+    async with database.transaction() as session:
+        text = await reveal_original(
+            session, quarantine, incident.id, actor="cli:ig", reason=REASON
+        )
+    assert text == ORIGINAL
