@@ -37,8 +37,6 @@ from bot.storage.models import AuditAction, JoinRequest, JoinRequestStatus, Staf
 from bot.storage.verification import (
     check_code,
     decide_request,
-    expired_unremoved,
-    expired_untold,
     forget_code,
     is_email_withdrawn,
     mark_expiry_told,
@@ -52,6 +50,7 @@ from bot.storage.verification import (
     removals_due,
     roster_has_account,
     roster_has_email,
+    run_out,
     store_code,
     verification_in_force,
     verifications_of,
@@ -351,7 +350,7 @@ class Verifier:
         for request in overdue:
             await self._decline(request, "not verified in time", tell=True)
         async with self.services.database.transaction() as session:
-            expired = await expired_untold(session)
+            expired = await run_out(session, told=False)
         for verification in expired:
             await self._tell_expired(verification)
         async with self.services.database.transaction() as session:
@@ -359,7 +358,7 @@ class Verifier:
         for verification in leavers:
             await self._remove(verification, WITHDRAWN)
         async with self.services.database.transaction() as session:
-            lapsed = await expired_unremoved(session)
+            lapsed = await run_out(session, told=True)
         for verification in lapsed:
             if self._past_renewal(verification):
                 await self._remove(verification, NOT_RENEWED)

@@ -41,22 +41,11 @@ async def record_incident(
     """
     if post.chat_id is None:
         raise ValueError("an incident needs the chat it happened in (post.chat_id)")
-    recorded_at = as_utc(now) if now else utc_now()
-    occurred_at = as_utc(post.sent_at) if post.sent_at else recorded_at
+    columns = _incident_columns(post, verdict, now)
+    occurred_at = columns["occurred_at"]
     await ensure_group(session, post.chat_id)
     incident = Incident(
-        chat_id=post.chat_id,
-        poster_id=post.author_id,
-        message_id=post.message_id,
-        message_revision=post.revision,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-        action=verdict.action.value,
-        status=IncidentStatus.OPEN.value,
-        redacted_text=verdict.redacted_text,
-        edited=post.edited,
-        forwarded=post.forwarded,
-        failed_detectors=",".join(verdict.failed_detectors),
+        **columns,
         categories=[
             IncidentCategory(category=category, position=position, occurred_at=occurred_at)
             for position, category in enumerate(dict.fromkeys(verdict.categories))
@@ -91,24 +80,11 @@ async def insert_incident(
     """
     if post.chat_id is None:
         raise ValueError("an incident needs the chat it happened in (post.chat_id)")
-    recorded_at = as_utc(now) if now else utc_now()
-    occurred_at = as_utc(post.sent_at) if post.sent_at else recorded_at
+    columns = _incident_columns(post, verdict, now)
+    occurred_at = columns["occurred_at"]
     statement = (
         dialect_insert(session, Incident)
-        .values(
-            chat_id=post.chat_id,
-            poster_id=post.author_id,
-            message_id=post.message_id,
-            message_revision=post.revision,
-            occurred_at=occurred_at,
-            recorded_at=recorded_at,
-            action=verdict.action.value,
-            status=IncidentStatus.OPEN.value,
-            redacted_text=verdict.redacted_text,
-            edited=post.edited,
-            forwarded=post.forwarded,
-            failed_detectors=",".join(verdict.failed_detectors),
-        )
+        .values(**columns)
         .on_conflict_do_nothing(index_elements=["chat_id", "message_id", "message_revision"])
         .returning(Incident.id)
     )
@@ -140,6 +116,25 @@ async def insert_incident(
             )
         )
     return int(incident_id)
+
+
+def _incident_columns(post: Post, verdict: Verdict, now: datetime | None) -> dict[str, Any]:
+    """An incident's own columns (not its categories and findings), as first recorded."""
+    recorded_at = as_utc(now) if now else utc_now()
+    return {
+        "chat_id": post.chat_id,
+        "poster_id": post.author_id,
+        "message_id": post.message_id,
+        "message_revision": post.revision,
+        "occurred_at": as_utc(post.sent_at) if post.sent_at else recorded_at,
+        "recorded_at": recorded_at,
+        "action": verdict.action.value,
+        "status": IncidentStatus.OPEN.value,
+        "redacted_text": verdict.redacted_text,
+        "edited": post.edited,
+        "forwarded": post.forwarded,
+        "failed_detectors": ",".join(verdict.failed_detectors),
+    }
 
 
 def _finding_row(incident_id: int, position: int, finding: Finding) -> dict[str, Any]:

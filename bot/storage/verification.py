@@ -262,37 +262,21 @@ async def verifications_in(
     return list((await session.scalars(query)).all())
 
 
-async def expired_untold(
-    session: AsyncSession, now: datetime | None = None, limit: int = 100
+async def run_out(
+    session: AsyncSession, *, told: bool, now: datetime | None = None, limit: int = 100
 ) -> list[StaffVerification]:
-    query = (
-        select(StaffVerification)
-        .where(
-            StaffVerification.revoked_at.is_(None),
-            StaffVerification.expiry_told_at.is_(None),
-            StaffVerification.expires_at <= _moment(now),
-        )
-        .order_by(StaffVerification.expires_at)
-        .limit(limit)
+    """Verifications that ran out: those whose member is still to be told, or (`told`)
+    those whose member was told and not removed since."""
+    query = select(StaffVerification).where(
+        StaffVerification.revoked_at.is_(None), StaffVerification.expires_at <= _moment(now)
     )
-    return list((await session.scalars(query)).all())
-
-
-async def expired_unremoved(
-    session: AsyncSession, now: datetime | None = None, limit: int = 100
-) -> list[StaffVerification]:
-    """Run-out verifications whose member was told and is still to be removed, if need be."""
-    query = (
-        select(StaffVerification)
-        .where(
-            StaffVerification.revoked_at.is_(None),
-            StaffVerification.removed_at.is_(None),
-            StaffVerification.expiry_told_at.is_not(None),
-            StaffVerification.expires_at <= _moment(now),
+    if told:
+        query = query.where(
+            StaffVerification.expiry_told_at.is_not(None), StaffVerification.removed_at.is_(None)
         )
-        .order_by(StaffVerification.expires_at)
-        .limit(limit)
-    )
+    else:
+        query = query.where(StaffVerification.expiry_told_at.is_(None))
+    query = query.order_by(StaffVerification.expires_at).limit(limit)
     return list((await session.scalars(query)).all())
 
 

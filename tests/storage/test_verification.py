@@ -14,7 +14,6 @@ from bot.storage.verification import (
     check_code,
     decide_request,
     email_digest,
-    expired_untold,
     is_email_withdrawn,
     mark_removed,
     overdue_requests,
@@ -26,6 +25,7 @@ from bot.storage.verification import (
     revoke_verifications,
     roster_has_account,
     roster_has_email,
+    run_out,
     store_code,
     verification_in_force,
 )
@@ -114,7 +114,7 @@ async def test_a_verification_in_force_runs_out_and_shows_so(database) -> None:
         await verify(session, CHAT_ID, KIT, days=None, method="roster", email_hash=None)
         assert (await verification_in_force(session, JO, now=days(20))).chat_id == CHAT_ID
         assert await verification_in_force(session, JO, now=days(40)) is None
-        assert [row.user_id for row in await expired_untold(session, now=days(40))] == [JO]
+        assert [row.user_id for row in await run_out(session, told=False, now=days(40))] == [JO]
         statuses = await verification_statuses(session, CHAT_ID, [JO, KIT, 999])
     assert statuses[KIT].state == "verified"
     assert statuses[KIT].label == "verified (roster)"
